@@ -1,0 +1,3 @@
+//! `chatstream-types`: serde models of OpenAI-compatible chat completions.
+//!
+//! Work in progress.

@@ -1,0 +1,52 @@
+//! Project automation, run as `cargo xtask <command>` (the alias lives in
+//! `.cargo/config.toml`). Plain Rust with no dependencies, so it builds in a
+//! second on a fresh machine, the way rust-analyzer's xtask does.
+//!
+//! Commands:
+//!
+//! - `ci` — the checks `.ci/run` runs: tests, rustfmt, clippy with warnings
+//!   denied, rustdoc with warnings denied, and the dependency rules.
+//! - `deps` — the dependency rules alone, with the client's crate count.
+//! - `sync-data [--check] [--from DIR]` — copy the shared fixture corpus and SSE
+//!   vectors (default `../shared`) into `tests/data`, or with `--check` only
+//!   report what differs.
+
+use std::process::ExitCode;
+
+mod ci;
+mod deps;
+mod sync_data;
+mod util;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{}", USAGE);
+        return ExitCode::FAILURE;
+    };
+    let result = match command.as_str() {
+        "ci" => ci::run_all(rest),
+        "deps" => deps::run(rest),
+        "sync-data" => sync_data::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{}", USAGE);
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  ci                      run the CI checks (test, fmt, clippy, doc, dependency rules)
+  deps                    check the layers' dependency rules and count the client's crates
+  sync-data [--check] [--from DIR]
+                          copy ../shared fixtures and SSE vectors into tests/data";
