@@ -1,3 +1,97 @@
-//! `chatstream-types`: serde models of OpenAI-compatible chat completions.
+//! Serde models of OpenAI-compatible chat completions, and an accumulator
+//! that folds a stream of chunks into the final completion.
 //!
-//! Work in progress.
+//! This crate does no I/O: it depends on serde and serde_json only, knows
+//! nothing of HTTP or Server-Sent Events, and is the layer to take when you
+//! have chunks from anywhere (your own transport, a saved stream, a test).
+//!
+//! ```text
+//!   event data (bytes) ──ChunkParser──▶ StreamPayload::{Chunk, Error, Done}
+//!                                            │
+//!                       ChatCompletionChunk ─┴─▶ Accumulator ──▶ ChatCompletion
+//!                                                   │
+//!                                                   └─▶ AccumulatorEvent (content delta / done, …)
+//! ```
+//!
+//! # What is in it
+//!
+//! - the request: [`ChatCompletionRequest`] with [`ChatCompletionMessage`],
+//!   [`Tool`], [`ToolChoice`], [`ResponseFormat`] — every optional field an
+//!   `Option` that is left out when `None`, so `temperature: 0` is sendable;
+//! - the stream: [`ChatCompletionChunk`], [`ChunkChoice`], [`ChunkDelta`],
+//!   [`ToolCallDelta`], [`ChoiceLogprobs`], [`Usage`], Azure's
+//!   [`ContentFilterResults`]; [`ChunkParser`] parses each event's data into a
+//!   [`StreamPayload`] (chunk, in-stream error, or `[DONE]`);
+//! - the answer: [`ChatCompletion`], and the error body [`ApiError`] /
+//!   [`ErrorResponse`];
+//! - [`Accumulator`], which folds chunks into a [`ChatCompletion`] and reports
+//!   [`AccumulatorEvent`]s as it goes;
+//! - go-openai's request checks: [`check_chat_model`] and
+//!   [`validate_reasoning_request`].
+//!
+//! # Lenient, with nothing lost
+//!
+//! Real providers stretch the protocol: `created: 0` and `id: ""` (Snowflake,
+//! Azure's filter chunk), `object: "chat.completion.done"` (Perplexity), tool
+//! calls without `index`, `delta.content` as an array of parts (Mistral),
+//! `finish_reason: ""`, reasoning under two different names. The models accept
+//! all of it: every field the corpus shows missing or `null` is optional or
+//! defaulted, the protocol's enums ([`FinishReason`], [`Role`],
+//! [`ServiceTier`], [`ToolType`]) keep unknown values as `Other(String)`, and
+//! fields the types do not name land in an `extra` map on each struct, so a
+//! provider's additions (Perplexity `citations`, Groq `x_groq`, OpenRouter
+//! `provider` and `native_finish_reason`) stay reachable.
+//!
+//! # Fast
+//!
+//! The typed path does not pay for that lenience: the visitors match known
+//! keys without allocating and only touch `extra` for a key they do not know
+//! (no `#[serde(flatten)]` buffering), and [`ChunkParser`] shares the strings
+//! every chunk repeats ([`SharedStr`]), so a typical text chunk costs two
+//! allocations — its `choices` vector and its text.
+
+pub mod accumulator;
+mod accumulator_event;
+mod chunk;
+mod completion;
+mod content;
+mod content_filter;
+mod enums;
+mod error;
+mod lenient;
+mod logprobs;
+mod message;
+mod parser;
+mod request;
+mod shared_str;
+mod tool;
+mod tool_call;
+mod usage;
+mod validate;
+
+pub use accumulator::{AccumulateError, Accumulator, AccumulatorLimits, ChoiceView, ToolCallView};
+pub use accumulator_event::AccumulatorEvent;
+pub use chunk::{ChatCompletionChunk, ChunkChoice, ChunkDelta};
+pub use completion::{ChatCompletion, Choice};
+pub use content::{Content, ContentPart, FileInput, ImageDetail, ImageUrl, InputAudio};
+pub use content_filter::{
+    ContentFilterResults, DetectionResult, PromptFilterResult, SeverityResult,
+};
+pub use enums::{
+    FilterSeverity, FinishReason, ReasoningEffort, Role, ServiceTier, ToolType, Verbosity,
+};
+pub use error::{ApiError, ErrorCode, ErrorResponse, InnerError};
+pub use logprobs::{ChoiceLogprobs, TokenLogprob, TopLogprob};
+pub use message::ChatCompletionMessage;
+pub use parser::{ChunkParser, StreamPayload};
+pub use request::{
+    AudioOutput, ChatCompletionRequest, Prediction, StreamOptions, WebSearchOptions,
+};
+pub use shared_str::SharedStr;
+pub use tool::{FunctionDefinition, JsonSchemaFormat, ResponseFormat, Tool, ToolChoice};
+pub use tool_call::{FunctionCall, FunctionCallDelta, ToolCall, ToolCallDelta};
+pub use usage::{CompletionTokensDetails, PromptTokensDetails, Usage};
+pub use validate::{
+    LEGACY_COMPLETION_MODELS, REASONING_MODEL_PREFIXES, ValidationError, check_chat_model,
+    is_reasoning_model, validate_reasoning_request,
+};

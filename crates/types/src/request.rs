@@ -1,0 +1,345 @@
+//! The chat-completion request.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::{
+    ChatCompletionMessage, Content, FunctionDefinition, ReasoningEffort, ResponseFormat,
+    ServiceTier, Tool, ToolChoice, Verbosity,
+};
+
+/// A chat-completion request (`POST /chat/completions`), with every field of
+/// go-openai's `ChatCompletionRequest` and the current OpenAI ones.
+///
+/// Every optional field is an `Option` and is left out of the JSON when
+/// `None`, so zero values are sendable: `temperature(0.0)` sends
+/// `"temperature":0.0` and `store(false)` sends `"store":false` (go-openai's
+/// `omitempty` cannot send either). Provider-specific fields this type does not
+/// name (OpenRouter's `provider`, vLLM's `top_k`, …) go in
+/// [`extra`](Self::extra), merged into the top level of the body.
+///
+/// A request is one expression:
+///
+/// ```
+/// use chatstream_types::{ChatCompletionMessage, ChatCompletionRequest, Tool, ToolChoice};
+/// use serde_json::json;
+///
+/// let request = ChatCompletionRequest::new("gpt-4o-mini", vec![
+///     ChatCompletionMessage::system("You are terse."),
+///     ChatCompletionMessage::user("Weather in Paris?"),
+/// ])
+/// .temperature(0.0)
+/// .max_completion_tokens(200)
+/// .tool(Tool::function("get_weather", json!({"type": "object"})))
+/// .tool_choice(ToolChoice::Auto)
+/// .include_usage(true)
+/// .extra_field("provider", json!({"order": ["openai"]}));
+///
+/// let body = serde_json::to_value(&request).unwrap();
+/// assert_eq!(body["temperature"], 0.0);
+/// assert_eq!(body["stream_options"], json!({"include_usage": true}));
+/// assert_eq!(body["provider"]["order"][0], "openai");
+/// assert!(body.get("top_p").is_none()); // None fields are not sent
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatCompletionRequest {
+    /// The model (or, on Azure, the model the deployment is mapped from).
+    pub model: String,
+    /// The conversation so far.
+    pub messages: Vec<ChatCompletionMessage>,
+    /// Whether to stream. The streaming client sets it to `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
+    /// Streaming options (`include_usage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+    /// The most tokens to generate (deprecated by OpenAI; rejected for
+    /// reasoning models, see [`validate_reasoning_request`](crate::validate_reasoning_request)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// The most tokens to generate, reasoning included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_completion_tokens: Option<u32>,
+    /// Sampling temperature, 0 to 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Nucleus sampling mass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    /// How many choices to generate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u32>,
+    /// Up to 4 sequences where generation stops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Vec<String>>,
+    /// Penalty for tokens already present, -2 to 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_penalty: Option<f64>,
+    /// Penalty proportional to token frequency, -2 to 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency_penalty: Option<f64>,
+    /// Bias per token id (as a string), -100 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logit_bias: Option<BTreeMap<String, i32>>,
+    /// Whether to return log probabilities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logprobs: Option<bool>,
+    /// How many alternatives per token with `logprobs`, 0 to 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_logprobs: Option<u32>,
+    /// A seed for best-effort determinism.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    /// The format of the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
+    /// Tools the model may call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Tool>>,
+    /// Whether and which tool to call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<ToolChoice>,
+    /// Whether the model may call several tools at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallel_tool_calls: Option<bool>,
+    /// Legacy functions (deprecated by OpenAI in favour of `tools`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functions: Option<Vec<FunctionDefinition>>,
+    /// Legacy function choice (deprecated): `"none"`, `"auto"` or
+    /// `{"name": …}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_call: Option<Value>,
+    /// A stable id of the end user (deprecated by OpenAI in favour of
+    /// `safety_identifier` and `prompt_cache_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// A stable, hashed id of the end user for abuse detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_identifier: Option<String>,
+    /// A key to improve prompt-cache hits across similar requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_key: Option<String>,
+    /// Whether OpenAI stores the completion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<bool>,
+    /// Key-value tags for stored completions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// Reasoning effort of reasoning models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// How long the answer should be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verbosity: Option<Verbosity>,
+    /// The processing tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_tier: Option<ServiceTier>,
+    /// Output modalities: `["text"]`, `["text", "audio"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modalities: Option<Vec<String>>,
+    /// Audio output settings, with the `audio` modality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<AudioOutput>,
+    /// Predicted output, to speed up regeneration of mostly known text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<Prediction>,
+    /// Web search settings (search models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_search_options: Option<WebSearchOptions>,
+    /// vLLM: arguments for the chat template (`{"enable_thinking": false}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_template_kwargs: Option<Map<String, Value>>,
+    /// vLLM: the answer must be one of these strings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guided_choice: Option<Vec<String>>,
+    /// Any other body field, merged into the top level of the JSON body.
+    /// Use it only for names the fields above do not cover: a name given both
+    /// here and as a field would be sent twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Streaming options (`stream_options`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamOptions {
+    /// Send a last chunk with the request's [`Usage`](crate::Usage) (and empty
+    /// `choices`) before `[DONE]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_usage: Option<bool>,
+    /// Whether OpenAI pads chunks with an `obfuscation` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_obfuscation: Option<bool>,
+}
+
+/// Audio output settings (`audio`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AudioOutput {
+    /// The voice (`alloy`, `verse`, …).
+    pub voice: String,
+    /// The format (`wav`, `mp3`, `flac`, `opus`, `pcm16`).
+    pub format: String,
+}
+
+/// Predicted output (`prediction`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Always `content`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The predicted text.
+    pub content: Content,
+}
+
+impl Prediction {
+    /// A content prediction.
+    pub fn content(content: impl Into<Content>) -> Self {
+        Prediction {
+            kind: "content".to_owned(),
+            content: content.into(),
+        }
+    }
+}
+
+/// Web search settings (`web_search_options`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WebSearchOptions {
+    /// `low`, `medium` or `high`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_context_size: Option<String>,
+    /// An approximate user location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_location: Option<Value>,
+}
+
+/// Generates by-value setters: `plain` ones take the field's type (so integer
+/// and float literals infer), `into` ones take anything that converts.
+macro_rules! setters {
+    (
+        plain { $($(#[$pmeta:meta])* $pname:ident: $pty:ty),* $(,)? }
+        into { $($(#[$imeta:meta])* $iname:ident: $ity:ty),* $(,)? }
+    ) => {
+        $(
+            $(#[$pmeta])*
+            pub fn $pname(mut self, value: $pty) -> Self {
+                self.$pname = Some(value);
+                self
+            }
+        )*
+        $(
+            $(#[$imeta])*
+            pub fn $iname(mut self, value: impl Into<$ity>) -> Self {
+                self.$iname = Some(value.into());
+                self
+            }
+        )*
+    };
+}
+
+impl ChatCompletionRequest {
+    /// A request for `model` with `messages`; everything else unset.
+    pub fn new(model: impl Into<String>, messages: Vec<ChatCompletionMessage>) -> Self {
+        Self {
+            model: model.into(),
+            messages,
+            ..Self::default()
+        }
+    }
+
+    /// Appends a message.
+    pub fn message(mut self, message: ChatCompletionMessage) -> Self {
+        self.messages.push(message);
+        self
+    }
+
+    /// Appends a tool.
+    pub fn tool(mut self, tool: Tool) -> Self {
+        self.tools.get_or_insert_with(Vec::new).push(tool);
+        self
+    }
+
+    /// Asks for (or declines) the final usage chunk
+    /// (`stream_options.include_usage`).
+    pub fn include_usage(mut self, include: bool) -> Self {
+        self.stream_options
+            .get_or_insert_with(StreamOptions::default)
+            .include_usage = Some(include);
+        self
+    }
+
+    /// Adds a body field this type does not name (provider extensions).
+    pub fn extra_field(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    setters! {
+        plain {
+        /// Sets `stream`.
+        stream: bool,
+        /// Sets `max_tokens` (deprecated; not for reasoning models).
+        max_tokens: u32,
+        /// Sets `max_completion_tokens`.
+        max_completion_tokens: u32,
+        /// Sets `temperature` (0 is sent).
+        temperature: f64,
+        /// Sets `top_p`.
+        top_p: f64,
+        /// Sets `n`.
+        n: u32,
+        /// Sets `stop`.
+        stop: Vec<String>,
+        /// Sets `presence_penalty`.
+        presence_penalty: f64,
+        /// Sets `frequency_penalty`.
+        frequency_penalty: f64,
+        /// Sets `logit_bias`.
+        logit_bias: BTreeMap<String, i32>,
+        /// Sets `logprobs`.
+        logprobs: bool,
+        /// Sets `top_logprobs`.
+        top_logprobs: u32,
+        /// Sets `seed`.
+        seed: i64,
+        /// Sets `tools`.
+        tools: Vec<Tool>,
+        /// Sets `parallel_tool_calls`.
+        parallel_tool_calls: bool,
+        /// Sets `store` (`false` is sent).
+        store: bool,
+        /// Sets `metadata`.
+        metadata: BTreeMap<String, String>,
+        /// Sets `modalities`.
+        modalities: Vec<String>,
+        /// Sets `chat_template_kwargs` (vLLM).
+        chat_template_kwargs: Map<String, Value>,
+        /// Sets `guided_choice` (vLLM).
+        guided_choice: Vec<String>,
+        }
+        into {
+        /// Sets `response_format`.
+        response_format: ResponseFormat,
+        /// Sets `tool_choice`.
+        tool_choice: ToolChoice,
+        /// Sets `user`.
+        user: String,
+        /// Sets `safety_identifier`.
+        safety_identifier: String,
+        /// Sets `prompt_cache_key`.
+        prompt_cache_key: String,
+        /// Sets `reasoning_effort`.
+        reasoning_effort: ReasoningEffort,
+        /// Sets `verbosity`.
+        verbosity: Verbosity,
+        /// Sets `service_tier`.
+        service_tier: ServiceTier,
+        /// Sets `audio`.
+        audio: AudioOutput,
+        /// Sets `prediction`.
+        prediction: Prediction,
+        /// Sets `web_search_options`.
+        web_search_options: WebSearchOptions,
+        }
+    }
+}
