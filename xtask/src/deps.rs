@@ -31,16 +31,7 @@ pub fn check() -> Result<(), String> {
     let mut broken = Vec::new();
     for (krate, allowed) in RULES {
         let direct = crate_names(&output(cargo().args([
-            "tree",
-            "--quiet",
-            "-p",
-            krate,
-            "-e",
-            "normal",
-            "--depth",
-            "1",
-            "--prefix",
-            "none",
+            "tree", "--quiet", "-p", krate, "-e", "normal", "--depth", "1", "--prefix", "none",
         ]))?);
         let extra: Vec<&String> = direct
             .iter()
@@ -91,5 +82,9 @@ fn crate_names(tree: &str) -> Vec<String> {
 }
 
 fn without(names: &[String], krate: &str) -> Vec<String> {
-    names.iter().filter(|n| n.as_str() != krate).cloned().collect()
+    names
+        .iter()
+        .filter(|n| n.as_str() != krate)
+        .cloned()
+        .collect()
 }

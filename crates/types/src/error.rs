@@ -44,7 +44,7 @@ pub struct ApiError {
     pub code: Option<ErrorCode>,
     /// Azure: details of a content-filter decision.
     #[serde(rename = "innererror", skip_serializing_if = "Option::is_none")]
-    pub inner_error: Option<InnerError>,
+    pub inner_error: Option<Box<InnerError>>,
     /// Fields this crate does not name, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

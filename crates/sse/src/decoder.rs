@@ -1,0 +1,547 @@
+//! [`Decoder`]: the sans-I/O incremental event-stream decoder, and
+//! [`Leftover`], what remained when the input ended.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::buf::{clear_or_free, push_bounded, push_lossy};
+use crate::error::DecodeError;
+use crate::event::Event;
+use crate::frame::{Comment, Frame};
+use crate::limits::Limits;
+use crate::text::Utf8Bytes;
+
+/// The UTF-8 byte order mark, stripped once at the start of a stream.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// An incremental, sans-I/O decoder for `text/event-stream` bodies,
+/// implementing the WHATWG "parse an event stream" and "interpret an event
+/// stream" algorithms exactly.
+///
+/// # Use
+///
+/// 1. [`feed`](Decoder::feed) a piece of the body (of any size, split
+///    anywhere: inside a line, a CRLF, a UTF-8 character or the BOM);
+/// 2. call [`next_frame`](Decoder::next_frame) (or
+///    [`next_event`](Decoder::next_event)) until it returns `Ok(None)`,
+///    which means "feed more";
+/// 3. repeat; when the body ends, call [`finish`](Decoder::finish) to learn
+///    whether it ended cleanly or in the middle of an event.
+///
+/// `feed` only queues the piece (by reference, without copying); decoding
+/// happens in `next_frame`, one line at a time, so work and output are
+/// driven by the caller. Feeding several pieces before draining is fine.
+///
+/// ```
+/// use chatstream_sse::{Decoder, Leftover};
+///
+/// let mut decoder = Decoder::new();
+/// let mut data = Vec::new();
+/// for piece in ["data: hel", "lo\r", "\n\r\ndata: wor", "ld\n\ndata: cut"] {
+///     decoder.feed_slice(piece.as_bytes());
+///     while let Some(event) = decoder.next_event()? {
+///         data.push(event.data().to_owned());
+///     }
+/// }
+/// assert_eq!(data, ["hello", "world"]);
+/// assert_eq!(decoder.finish(), Leftover::PartialLine); // "data: cut" was never ended
+/// # Ok::<(), chatstream_sse::DecodeError>(())
+/// ```
+///
+/// # What is decoded, exactly
+///
+/// - Lines end at LF, CR or CRLF; a CR at the end of one piece and an LF at
+///   the start of the next are one line end.
+/// - One UTF-8 BOM is stripped at the very start of the stream (even when
+///   split across pieces, or after empty pieces); a later BOM is data.
+/// - Invalid UTF-8 is replaced by U+FFFD per maximal subpart (as
+///   [`String::from_utf8_lossy`]); it is never an error.
+/// - `data`, `event`, `id`, `retry` are matched case-sensitively; other
+///   fields are ignored; a line without a colon is a field with an empty
+///   value; exactly one space after the colon is removed.
+/// - A blank line dispatches an event only if the block had a `data` line;
+///   one trailing LF of the joined data is removed.
+/// - `id` values containing NUL are ignored; the id persists across events
+///   ([`last_event_id`](Decoder::last_event_id)).
+/// - `retry` is accepted only when it is all ASCII digits, and reported as a
+///   [`Frame::Retry`] when it is read (see there for overflow).
+/// - At the end of input nothing is dispatched: an unterminated line or a
+///   block without its blank line is reported by [`finish`](Decoder::finish).
+///
+/// # Zero-copy and linear time
+///
+/// Each byte is scanned once (with `memchr`), and lines are never copied
+/// out of the pieces except when a line straddles two pieces. When a
+/// single-`data`-line event lies inside one fed [`Bytes`] piece, its data is a
+/// slice of that piece: no copy, no allocation. Only multi-line data, data
+/// that straddles pieces, or data that needs U+FFFD replacement is assembled,
+/// in one internal buffer that is reused once the previous event is dropped.
+///
+/// # Limits and errors
+///
+/// Lines and event data are capped by [`Limits`] (16 MiB each by default),
+/// checked before anything is buffered, so memory stays bounded whatever the
+/// input. Exceeding a cap returns a [`DecodeError`]. Errors are **sticky**:
+/// the stream is considered corrupt, later calls to `next_frame` return the
+/// same error, and fed pieces are dropped. [`finish`](Decoder::finish) clears
+/// the error and makes the decoder ready for a new stream.
+#[derive(Clone)]
+pub struct Decoder {
+    /// Pieces fed but not yet decoded; `pos` is the offset into the front one.
+    input: VecDeque<Bytes>,
+    pos: usize,
+    /// The start of a line whose end has not arrived yet (bytes already
+    /// scanned: never rescanned).
+    line: BytesMut,
+    /// The last line ended with a CR at the end of a piece: an LF starting
+    /// the next piece belongs to that line end.
+    skip_lf: bool,
+    /// BOM bytes matched so far at stream start; `BOM.len()` once decided.
+    bom: usize,
+    block: Block,
+    limits: Limits,
+    /// Set by the first error; sticky until `finish`.
+    failed: Option<(DecodeError, Leftover)>,
+}
+
+/// Per-stream state of "interpreting an event stream" (spec step 4).
+#[derive(Clone, Default)]
+struct Block {
+    /// The event type buffer.
+    event_type: Utf8Bytes,
+    /// The data buffer, see [`Data`].
+    data: Data,
+    /// Where multi-line, straddling or repaired data is assembled.
+    data_buf: BytesMut,
+    /// The last event ID buffer.
+    id_buffer: Utf8Bytes,
+    /// `id_buffer` may differ from `last_event_id`.
+    id_dirty: bool,
+    /// The last event ID string.
+    last_event_id: Utf8Bytes,
+    /// The reconnection time, once a valid `retry` field was seen.
+    retry: Option<Duration>,
+}
+
+/// The data buffer, without its trailing LF (step 17 removes it anyway).
+#[derive(Clone, Default)]
+enum Data {
+    /// No `data` line yet: a blank line dispatches nothing (step 16).
+    #[default]
+    Empty,
+    /// Exactly one `data` line, valid UTF-8: a zero-copy slice of the input.
+    One(Utf8Bytes),
+    /// Assembled in `Block::data_buf` (values joined by LF).
+    Many,
+}
+
+/// What was left undecoded when the input ended, as reported by
+/// [`Decoder::finish`] and [`SseStream::leftover`](crate::SseStream::leftover).
+///
+/// Per the spec none of it is dispatched; this tells a client whether the
+/// body was cut off in the middle of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Leftover {
+    /// The input ended at a line boundary, with no `data` line waiting for
+    /// its blank line. (A block holding only `event`, `id` or `retry` fields
+    /// would not have dispatched an event, so it counts as nothing; its `id`
+    /// never becomes the last event ID string.)
+    Nothing,
+    /// The input ended inside a line (bytes after the last line end, possibly
+    /// an incomplete BOM), and no `data` line was waiting.
+    PartialLine,
+    /// At least one `data` line was read, but the blank line that dispatches
+    /// the event never came (the last line may also be incomplete): an event
+    /// was lost.
+    UndispatchedEvent,
+}
+
+impl Leftover {
+    /// `true` for [`Leftover::Nothing`]: the stream ended between events.
+    pub fn is_nothing(self) -> bool {
+        self == Self::Nothing
+    }
+}
+
+impl Decoder {
+    /// A decoder with the default [`Limits`] (16 MiB per line and per event).
+    pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// A decoder with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            input: VecDeque::new(),
+            pos: 0,
+            line: BytesMut::new(),
+            skip_lf: false,
+            bom: 0,
+            block: Block::default(),
+            limits,
+            failed: None,
+        }
+    }
+
+    /// The limits this decoder enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Queues the next piece of the stream, without copying it. Then call
+    /// [`next_frame`](Decoder::next_frame) until it returns `Ok(None)`.
+    ///
+    /// Accepts anything that converts to [`Bytes`] cheaply: `Bytes`,
+    /// `Vec<u8>`, `String`, `&'static [u8]`, `&'static str`. Empty pieces
+    /// are ignored. After an error, pieces are dropped.
+    pub fn feed(&mut self, piece: impl Into<Bytes>) {
+        let piece = piece.into();
+        if !piece.is_empty() && self.failed.is_none() {
+            self.input.push_back(piece);
+        }
+    }
+
+    /// Like [`feed`](Decoder::feed), for borrowed bytes: copies them into a
+    /// new buffer (one allocation per call, none per event).
+    pub fn feed_slice(&mut self, piece: &[u8]) {
+        if !piece.is_empty() && self.failed.is_none() {
+            self.input.push_back(Bytes::copy_from_slice(piece));
+        }
+    }
+
+    /// Decodes until the next [`Frame`] (event, comment or retry).
+    ///
+    /// Returns `Ok(None)` when the fed input is used up ("feed more, then
+    /// call again"): that is never an error, even in the middle of a line.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] when a line or an event exceeds the [`Limits`]. The
+    /// error is sticky: every later call returns it until
+    /// [`finish`](Decoder::finish).
+    pub fn next_frame(&mut self) -> Result<Option<Frame>, DecodeError> {
+        if let Some((error, _)) = self.failed {
+            return Err(error);
+        }
+        self.advance().inspect_err(|&error| self.fail(error))
+    }
+
+    /// Like [`next_frame`](Decoder::next_frame), but skips comments and
+    /// retries (a retry still updates [`retry`](Decoder::retry)).
+    ///
+    /// # Errors
+    ///
+    /// As [`next_frame`](Decoder::next_frame).
+    pub fn next_event(&mut self) -> Result<Option<Event>, DecodeError> {
+        loop {
+            match self.next_frame()? {
+                Some(Frame::Event(event)) => return Ok(Some(event)),
+                Some(_) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Ends the stream: reports what was left undecoded, dispatching nothing
+    /// (spec: "pending data is discarded"). Call it once `next_frame` has
+    /// returned `Ok(None)` (input still queued counts as left over).
+    ///
+    /// After an error it reports what was pending when the error occurred
+    /// ([`Leftover::PartialLine`] or [`Leftover::UndispatchedEvent`]).
+    ///
+    /// The decoder is then ready for a new stream, such as a reconnection:
+    /// the error, the partial line, the block and the BOM detection are
+    /// reset, while [`last_event_id`](Decoder::last_event_id) and
+    /// [`retry`](Decoder::retry) are kept (as an `EventSource` keeps them
+    /// across reconnections; following the spec, the new stream's last event
+    /// ID buffer starts empty, so its first blank line resets the last event
+    /// ID string unless the new stream sent an `id` first).
+    pub fn finish(&mut self) -> Leftover {
+        let unread = self.input.iter().map(Bytes::len).sum::<usize>() > self.pos;
+        let leftover = if let Some((_, leftover)) = self.failed {
+            leftover
+        } else if !matches!(self.block.data, Data::Empty) {
+            Leftover::UndispatchedEvent
+        } else if !self.line.is_empty() || (self.bom > 0 && self.bom < BOM.len()) || unread {
+            Leftover::PartialLine
+        } else {
+            Leftover::Nothing
+        };
+        self.input.clear();
+        self.pos = 0;
+        clear_or_free(&mut self.line);
+        self.skip_lf = false;
+        self.bom = 0;
+        self.failed = None;
+        let block = &mut self.block;
+        block.event_type = Utf8Bytes::new();
+        block.data = Data::Empty;
+        clear_or_free(&mut block.data_buf);
+        block.id_buffer = Utf8Bytes::new();
+        block.id_dirty = true;
+        leftover
+    }
+
+    /// The *last event ID string*: the id in force at the last blank line
+    /// (`""` if none). Send it as `Last-Event-ID` when reconnecting.
+    pub fn last_event_id(&self) -> &str {
+        self.block.last_event_id.as_str()
+    }
+
+    /// The *reconnection time* set by the last valid `retry` field, if any.
+    /// The decoder never sleeps: when to reconnect is the caller's decision.
+    pub fn retry(&self) -> Option<Duration> {
+        self.block.retry
+    }
+
+    /// Bytes the decoder has copied and holds right now: the partial line
+    /// carried between pieces plus the event data being assembled. Never
+    /// more than `max_line_len + max_event_size`. Queued input pieces are not
+    /// counted (they are the caller's, held by reference).
+    pub fn buffered_len(&self) -> usize {
+        self.line.len() + self.block.data_buf.len()
+    }
+
+    /// Capacity of the internal buffers (for tests of the memory bound).
+    #[doc(hidden)]
+    pub fn buffered_capacity(&self) -> usize {
+        self.line.capacity() + self.block.data_buf.capacity()
+    }
+
+    /// The decoding loop: one line per iteration until a line yields a frame.
+    fn advance(&mut self) -> Result<Option<Frame>, DecodeError> {
+        let max_line = self.limits.max_line_len;
+        loop {
+            let Some(piece) = self.input.front() else {
+                return Ok(None);
+            };
+            let rest = piece.get(self.pos..).unwrap_or_default();
+            let Some(&first) = rest.first() else {
+                self.input.pop_front();
+                self.pos = 0;
+                continue;
+            };
+            if self.skip_lf {
+                self.skip_lf = false;
+                if first == b'\n' {
+                    self.pos += 1;
+                    continue;
+                }
+            }
+            if self.bom < BOM.len() {
+                // Strip one BOM at stream start, whatever the piece sizes.
+                let want = &BOM[self.bom..];
+                let n = want.len().min(rest.len());
+                if rest[..n] == want[..n] {
+                    self.pos += n;
+                    self.bom += n;
+                } else {
+                    // Not a BOM: the bytes matched so far start the first line.
+                    let matched = &BOM[..self.bom];
+                    self.bom = BOM.len();
+                    if !push_bounded(&mut self.line, matched, max_line) {
+                        return Err(DecodeError::LineTooLong { limit: max_line });
+                    }
+                }
+                continue;
+            }
+            let Some(i) = memchr::memchr2(b'\n', b'\r', rest) else {
+                // No line end in this piece: carry the partial line over.
+                if !push_bounded(&mut self.line, rest, max_line) {
+                    return Err(DecodeError::LineTooLong { limit: max_line });
+                }
+                self.input.pop_front();
+                self.pos = 0;
+                continue;
+            };
+            let start = self.pos;
+            let end = start + i;
+            let mut next = end + 1;
+            if rest[i] == b'\r' {
+                match piece.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => self.skip_lf = true,
+                }
+            }
+            self.pos = next;
+            let frame = if self.line.is_empty() {
+                self.block.line(piece, start, end, &self.limits)?
+            } else {
+                if !push_bounded(&mut self.line, &piece[start..end], max_line) {
+                    return Err(DecodeError::LineTooLong { limit: max_line });
+                }
+                let line = self.line.split().freeze();
+                self.block.line(&line, 0, line.len(), &self.limits)?
+            };
+            if frame.is_some() {
+                return Ok(frame);
+            }
+        }
+    }
+
+    /// Records a sticky error and frees what the stream was holding.
+    fn fail(&mut self, error: DecodeError) {
+        let data_pending = !matches!(self.block.data, Data::Empty);
+        let leftover = if data_pending || matches!(error, DecodeError::EventTooLarge { .. }) {
+            Leftover::UndispatchedEvent
+        } else {
+            Leftover::PartialLine
+        };
+        self.failed = Some((error, leftover));
+        self.input.clear();
+        self.pos = 0;
+        self.line = BytesMut::new();
+        self.block.data = Data::Empty;
+        self.block.data_buf = BytesMut::new();
+        self.block.event_type = Utf8Bytes::new();
+    }
+}
+
+impl Block {
+    /// Interprets one complete line, `src[start..end]` (terminator excluded).
+    fn line(
+        &mut self,
+        src: &Bytes,
+        start: usize,
+        end: usize,
+        limits: &Limits,
+    ) -> Result<Option<Frame>, DecodeError> {
+        if end - start > limits.max_line_len {
+            return Err(DecodeError::LineTooLong {
+                limit: limits.max_line_len,
+            });
+        }
+        let line = &src[start..end];
+        if line.is_empty() {
+            return Ok(self.dispatch());
+        }
+        let (name, value_start) = match memchr::memchr(b':', line) {
+            Some(colon) => {
+                let space = line.get(colon + 1) == Some(&b' ');
+                (&line[..colon], start + colon + 1 + usize::from(space))
+            }
+            None => (line, end),
+        };
+        match name {
+            b"data" => self.data_line(src, value_start, end, limits.max_event_size)?,
+            b"event" => self.event_type = Utf8Bytes::slice_lossy(src, value_start, end),
+            b"id" => {
+                let value = &src[value_start..end];
+                if !value.contains(&0) && value != self.id_buffer.as_bytes() {
+                    self.id_buffer = Utf8Bytes::copy_lossy(value);
+                    self.id_dirty = true;
+                }
+            }
+            b"retry" => {
+                if let Some(millis) = parse_retry(&src[value_start..end]) {
+                    let retry = Duration::from_millis(millis);
+                    self.retry = Some(retry);
+                    return Ok(Some(Frame::Retry(retry)));
+                }
+            }
+            b"" => {
+                let text = Utf8Bytes::slice_lossy(src, value_start, end);
+                return Ok(Some(Frame::Comment(Comment::from_text(text))));
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// Appends a `data` value (spec step 12).
+    fn data_line(
+        &mut self,
+        src: &Bytes,
+        start: usize,
+        end: usize,
+        limit: usize,
+    ) -> Result<(), DecodeError> {
+        let value = &src[start..end];
+        let too_large = DecodeError::EventTooLarge { limit };
+        match std::mem::replace(&mut self.data, Data::Many) {
+            Data::Empty if std::str::from_utf8(value).is_ok() => {
+                if value.len() > limit {
+                    return Err(too_large);
+                }
+                self.data = Data::One(Utf8Bytes::from_validated(src.slice(start..end)));
+            }
+            Data::Empty => {
+                self.data_buf.clear();
+                push_lossy(&mut self.data_buf, value, limit).ok_or(too_large)?;
+            }
+            Data::One(first) => {
+                self.data_buf.clear();
+                (push_bounded(&mut self.data_buf, first.as_bytes(), limit)
+                    && push_bounded(&mut self.data_buf, b"\n", limit))
+                .then_some(())
+                .ok_or(too_large)?;
+                push_lossy(&mut self.data_buf, value, limit).ok_or(too_large)?;
+            }
+            Data::Many => {
+                push_bounded(&mut self.data_buf, b"\n", limit)
+                    .then_some(())
+                    .ok_or(too_large)?;
+                push_lossy(&mut self.data_buf, value, limit).ok_or(too_large)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A blank line: dispatch the event (spec steps 15–21).
+    fn dispatch(&mut self) -> Option<Frame> {
+        if self.id_dirty {
+            self.last_event_id = self.id_buffer.clone();
+            self.id_dirty = false;
+        }
+        let data = match std::mem::take(&mut self.data) {
+            Data::Empty => {
+                self.event_type = Utf8Bytes::new();
+                return None;
+            }
+            Data::One(data) => data,
+            Data::Many => Utf8Bytes::from_validated(self.data_buf.split().freeze()),
+        };
+        let event_type = std::mem::take(&mut self.event_type);
+        let id = self.last_event_id.clone();
+        Some(Frame::Event(Event::from_parts(event_type, data, id)))
+    }
+}
+
+/// A `retry` value: non-empty ASCII digits, base 10, saturating at
+/// `u64::MAX` (spec step 14).
+fn parse_retry(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |acc, digit| {
+        acc.saturating_mul(10)
+            .saturating_add(u64::from(digit - b'0'))
+    }))
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoder")
+            .field("limits", &self.limits)
+            .field("queued_pieces", &self.input.len())
+            .field("buffered_len", &self.buffered_len())
+            .field("last_event_id", &self.last_event_id())
+            .field("retry", &self.retry())
+            .field("error", &self.failed.map(|(error, _)| error))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;
