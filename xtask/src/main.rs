@@ -4,6 +4,9 @@
 //!
 //! Commands:
 //!
+//! - `bench [--chunks N] [--regen] [--only types|sse] [--runs N]` — generate
+//!   the benchmark corpora if missing and run the decode benchmarks against
+//!   the peers (package `benches/`, not a default member).
 //! - `ci` — the checks `.ci/run` runs: tests, rustfmt, clippy with warnings
 //!   denied, rustdoc with warnings denied, and the dependency rules.
 //! - `deps` — the dependency rules alone, with the client's crate count.
@@ -13,7 +16,9 @@
 
 use std::process::ExitCode;
 
+mod bench;
 mod ci;
+mod corpus;
 mod deps;
 mod sync_data;
 mod util;
@@ -25,6 +30,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let result = match command.as_str() {
+        "bench" => bench::run_bench(rest),
         "ci" => ci::run_all(rest),
         "deps" => deps::run(rest),
         "sync-data" => sync_data::run(rest),
@@ -46,6 +52,9 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  bench [--chunks N] [--regen] [--only types|sse] [--runs N]
+                          generate the corpora (default 200000 chunks) and run
+                          the decode benchmarks against the peers
   ci                      run the CI checks (test, fmt, clippy, doc, dependency rules)
   deps                    check the layers' dependency rules and count the client's crates
   sync-data [--check] [--from DIR]
