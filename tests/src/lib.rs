@@ -5,8 +5,15 @@
 //! `cargo xtask sync-data`), and a reference fold of a whole captured stream
 //! (SSE decoding, payload parsing, accumulation and the end state), built only
 //! from the public APIs of `chatstream-sse` and `chatstream-types`.
+//!
+//! - [`mock`]: a loopback mock OpenAI-compatible server (plain, TLS and raw
+//!   HTTP/1.1 modes, scripted replies, replay of the captured streams).
+
+pub mod mock;
 
 use std::path::{Path, PathBuf};
+
+pub mod corpus;
 
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{Accumulator, ApiError, ChunkParser, StreamPayload};

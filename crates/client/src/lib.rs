@@ -1,17 +1,126 @@
-//! `chatstream`: streaming chat completions for OpenAI and every
-//! OpenAI-compatible provider.
+//! Streaming chat completions for OpenAI and every OpenAI-compatible provider
+//! (Azure OpenAI, DeepSeek, OpenRouter, Groq, Mistral, xAI, Together, vLLM,
+//! Ollama, llama.cpp, LiteLLM…).
 //!
-//! **Status: not built yet.** This crate will hold the HTTP client (hyper 1,
-//! hyper-util's pooled client, rustls through hyper-rustls, tokio) that sends a
-//! `"stream": true` chat-completion request and turns the Server-Sent Events
-//! answer into typed chunks with typed end states. It glues the two layers it
-//! stands on, which are usable alone today:
+//! ```no_run
+//! use chatstream::Client;
+//! use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
 //!
-//! - [`chatstream_types`] — the serde models and the stream accumulator;
-//! - [`chatstream_sse`] — the sans-I/O Server-Sent Events decoder.
+//! # async fn run() -> chatstream::Result<()> {
+//! let client = Client::from_env()?; // OPENAI_API_KEY, OPENAI_BASE_URL
+//! let request = ChatCompletionRequest::new(
+//!     "gpt-4o-mini",
+//!     vec![ChatCompletionMessage::user("Why is the sky blue?")],
+//! );
+//! let mut stream = client.create_chat_completion_stream(&request).await?;
+//! while let Some(chunk) = stream.next().await {
+//!     for choice in &chunk?.choices {
+//!         print!("{}", choice.delta.content_text().unwrap_or_default());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 //!
-//! Until the client lands, this crate only re-exports those two crates so that
-//! one dependency gives access to both.
+//! # Layers
+//!
+//! This crate is the I/O shell around two sans-I/O crates, re-exported here
+//! so one dependency is enough:
+//!
+//! ```text
+//!  hyper (HTTP/1.1, HTTP/2; rustls) ──bytes──▶ chatstream_sse::Decoder ──events──▶
+//!      chatstream_types::ChunkParser ──chunks──▶ you (or chatstream_types::Accumulator)
+//! ```
+//!
+//! - [`types`] (`chatstream-types`): the request, chunk, completion and
+//!   error models, and the accumulator that folds a stream;
+//! - [`sse`] (`chatstream-sse`): the Server-Sent Events decoder.
+//!
+//! # End states: a finished stream is never confused with a broken one
+//!
+//! Every stream ends in exactly one way, and the caller can always tell which
+//! ([`ChatCompletionStream::end_state`] or the one [`Error`] it yields):
+//!
+//! | what happened | what you get |
+//! |---|---|
+//! | `data: [DONE]` | clean end, [`EndState::Done`] |
+//! | body ended without `[DONE]`, every choice had a `finish_reason` | clean end, [`EndState::Finished`] |
+//! | the server ignored `stream: true` and sent a whole completion | one chunk, then [`EndState::NotStreamed`] |
+//! | an error object in the stream (`data: {"error":…}` or `event: error`) | [`ErrorKind::Api`], after every chunk before it |
+//! | body ended with a choice unfinished, or with no chunk at all | [`ErrorKind::Truncated`] — never a silent end |
+//! | connection reset, body error | [`ErrorKind::Transport`] |
+//! | a payload that is not a chunk, or an event past the size limit | [`ErrorKind::Decode`], with the payload |
+//! | no byte for the idle timeout | [`ErrorKind::Timeout`] |
+//! | more consecutive empty-data events than the limit (comments never count) | [`ErrorKind::TooManyEmptyEvents`] |
+//!
+//! go-openai, async-openai and the official SDKs report a cut-off stream as a
+//! normal end; that is the bug this design exists to avoid.
+//!
+//! # No spawned task, no unbounded channel
+//!
+//! A [`ChatCompletionStream`] reads from the connection only when polled: a
+//! slow consumer applies backpressure through TCP instead of growing a queue,
+//! nothing runs in the background, and memory stays bounded (the decoder caps
+//! each event, 16 MiB by default). Dropping the stream closes the HTTP/1.1
+//! connection (or resets the HTTP/2 stream) at once, which also stops the
+//! server generating tokens nobody will read.
+//!
+//! # Timeouts and retries
+//!
+//! There is no whole-request timeout by default (a long answer is not an
+//! error); instead a connect timeout, a timeout for the response head, and an
+//! **idle** timeout between bytes of the stream. Requests are retried (2 times
+//! by default, exponential backoff with jitter, honouring `Retry-After`,
+//! `retry-after-ms` and `x-should-retry`) only before the response starts —
+//! never after the first byte, which would duplicate tokens. See
+//! [`ClientBuilder`] for every default.
+//!
+//! # Providers
+//!
+//! Any OpenAI-compatible server works through [`ClientBuilder::base_url`];
+//! provider-specific body fields go through
+//! [`ChatCompletionRequest::extra_field`](types::ChatCompletionRequest::extra_field)
+//! or [`RequestOptions`]. Azure OpenAI has its own switch,
+//! [`ClientBuilder::azure`], for deployment URLs and the `api-key` header.
+//!
+//! # Configuration from the environment
+//!
+//! [`Client::from_env`] reads `OPENAI_API_KEY`, `OPENAI_BASE_URL`,
+//! `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID`; every builder reads the proxy
+//! variables `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` unless
+//! told not to. A setter wins over the environment.
+//!
+//! # The API key
+//!
+//! The key is held in a header value marked sensitive; it never appears in
+//! `Debug` output, `Display`, errors or logs of this crate.
+//!
+//! # Features
+//!
+//! - `webpki-roots` (default): trust the Mozilla roots bundled in the binary.
+//! - `native-roots`: trust the operating system's roots.
+//!
+//! The client needs a Tokio runtime with the time driver enabled.
+
+mod azure;
+mod builder;
+mod client;
+mod connect;
+mod env;
+mod error;
+mod options;
+mod rate_limit;
+mod retry;
+mod stream;
+mod timing;
+
+pub use azure::default_deployment as azure_default_deployment;
+pub use builder::{ClientBuilder, OPENAI_BASE_URL};
+pub use client::Client;
+pub use error::{Error, ErrorKind, Result};
+pub use options::RequestOptions;
+pub use rate_limit::RateLimits;
+pub use stream::{ChatCompletionStream, Collected, EndState};
+pub use timing::StreamTiming;
 
 pub use chatstream_sse as sse;
 pub use chatstream_types as types;

@@ -1,0 +1,411 @@
+//! [`ClientBuilder`]: every setting of a [`Client`], with documented defaults.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chatstream_sse::Limits;
+use http::HeaderMap;
+use http::header::{HeaderValue, USER_AGENT};
+use hyper_util::client::proxy::matcher::Matcher;
+
+use crate::azure::{Azure, DeploymentMapper};
+use crate::client::Client;
+use crate::connect::{self, TlsSettings};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::header_pair;
+
+/// The OpenAI API's base URL, the default.
+pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// The resolved settings of a client.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<HeaderValue>,
+    pub(crate) organization: Option<HeaderValue>,
+    pub(crate) project: Option<HeaderValue>,
+    pub(crate) default_headers: HeaderMap,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) azure: Option<Azure>,
+    pub(crate) response_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) max_retries: u32,
+    pub(crate) initial_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+    pub(crate) empty_event_limit: u32,
+    pub(crate) limits: Limits,
+    pub(crate) validate: bool,
+    pub(crate) max_error_body: usize,
+    pub(crate) proxies: Option<Arc<Matcher>>,
+}
+
+/// Builds a [`Client`].
+///
+/// Defaults, and why:
+///
+/// | setting | default | why |
+/// |---|---|---|
+/// | base URL | `https://api.openai.com/v1` | |
+/// | connect timeout | 10 s | a connection that takes longer is not coming |
+/// | response timeout (until the response head) | 10 min | reasoning models may think before answering |
+/// | idle timeout (no byte while streaming) | 10 min | the same, between chunks; a dead connection is still caught |
+/// | whole-request timeout | none | a long answer is not an error |
+/// | retries | 2, with exponential backoff from 0.5 s to 8 s and jitter | only before the response starts: a retry after the first byte would duplicate tokens |
+/// | empty-event limit | 300 | go-openai's default; only events with empty `data` count, never comments |
+/// | max event size | 16 MiB | bounds memory whatever the server sends |
+/// | request checks | on | go-openai's model check and reasoning-model validator |
+/// | proxies | from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` (and lowercase) | as curl and reqwest |
+///
+/// Setters take and return the builder; an invalid value is remembered and
+/// reported by [`build`](Self::build), so a chain never needs `?` midway.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = chatstream::Client::builder()
+///     .api_key("sk-...")
+///     .base_url("https://api.groq.com/openai/v1")
+///     .idle_timeout(Duration::from_secs(60))
+///     .max_retries(3)
+///     .build()?;
+/// # Ok::<(), chatstream::Error>(())
+/// ```
+pub struct ClientBuilder {
+    config: Config,
+    connect_timeout: Option<Duration>,
+    tls: TlsSettings,
+    proxy_from_env: bool,
+    proxy_url: Option<String>,
+    http2_prior_knowledge: bool,
+    error: Option<Error>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults above and no API key.
+    pub fn new() -> Self {
+        ClientBuilder {
+            config: Config {
+                base_url: OPENAI_BASE_URL.to_owned(),
+                api_key: None,
+                organization: None,
+                project: None,
+                default_headers: HeaderMap::new(),
+                user_agent: HeaderValue::from_static(concat!(
+                    "chatstream/",
+                    env!("CARGO_PKG_VERSION")
+                )),
+                azure: None,
+                response_timeout: Some(Duration::from_secs(600)),
+                idle_timeout: Some(Duration::from_secs(600)),
+                max_retries: 2,
+                initial_backoff: Duration::from_millis(500),
+                max_backoff: Duration::from_secs(8),
+                empty_event_limit: 300,
+                limits: Limits::default(),
+                validate: true,
+                max_error_body: 64 * 1024,
+                proxies: None,
+            },
+            connect_timeout: Some(Duration::from_secs(10)),
+            tls: TlsSettings::default(),
+            proxy_from_env: true,
+            proxy_url: None,
+            http2_prior_knowledge: false,
+            error: None,
+        }
+    }
+
+    fn fail(mut self, error: Error) -> Self {
+        self.error.get_or_insert(error);
+        self
+    }
+
+    fn sensitive(value: &str, what: &str) -> Result<HeaderValue> {
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            Error::new(
+                ErrorKind::Builder,
+                format!("the {what} is not a valid header value"),
+            )
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// The API key, sent as `Authorization: Bearer <key>` (or, for Azure, as
+    /// `api-key: <key>`). An empty key sends no authorization header (local
+    /// servers). The key is marked sensitive and never printed.
+    pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
+        let key = key.as_ref();
+        if key.is_empty() {
+            self.config.api_key = None;
+            return self;
+        }
+        match Self::sensitive(key, "API key") {
+            Ok(value) => {
+                self.config.api_key = Some(value);
+                self
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// The base URL, up to and including the version segment:
+    /// `https://api.openai.com/v1`, `http://127.0.0.1:8000/v1`,
+    /// `https://openrouter.ai/api/v1`; for Azure, the resource endpoint
+    /// `https://NAME.openai.azure.com`. A trailing `/` is ignored.
+    pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
+        let url = url.as_ref().trim_end_matches('/');
+        match url.parse::<http::Uri>() {
+            Ok(uri)
+                if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() =>
+            {
+                self.config.base_url = url.to_owned();
+                self
+            }
+            _ => self.fail(Error::new(
+                ErrorKind::Builder,
+                format!("invalid base URL {url:?}: expected http:// or https:// with a host"),
+            )),
+        }
+    }
+
+    /// The organization, sent as `OpenAI-Organization`.
+    pub fn organization(mut self, organization: impl AsRef<str>) -> Self {
+        match Self::sensitive(organization.as_ref(), "organization") {
+            Ok(value) => {
+                self.config.organization = Some(value);
+                self
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// The project, sent as `OpenAI-Project`.
+    pub fn project(mut self, project: impl AsRef<str>) -> Self {
+        match Self::sensitive(project.as_ref(), "project") {
+            Ok(value) => {
+                self.config.project = Some(value);
+                self
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// A header sent with every request.
+    pub fn default_header(mut self, name: &str, value: &str) -> Self {
+        match header_pair(name, value) {
+            Ok((name, value)) => {
+                self.config.default_headers.insert(name, value);
+                self
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// Headers sent with every request (added to those already set).
+    pub fn default_headers(mut self, headers: HeaderMap) -> Self {
+        for (name, value) in &headers {
+            self.config.default_headers.insert(name, value.clone());
+        }
+        self
+    }
+
+    /// The `User-Agent` (default `chatstream/<version>`).
+    pub fn user_agent(mut self, user_agent: &str) -> Self {
+        match HeaderValue::from_str(user_agent) {
+            Ok(value) => {
+                self.config.user_agent = value;
+                self
+            }
+            Err(e) => {
+                self.fail(Error::new(ErrorKind::Builder, "invalid User-Agent").with_source(e))
+            }
+        }
+    }
+
+    /// Talks to Azure OpenAI with this `api-version` (e.g. `2024-10-21`):
+    /// deployment URLs, the `api-key` header. Models map to deployments by
+    /// [`azure_deployment`](Self::azure_deployment), else by
+    /// [`azure_deployment_mapper`](Self::azure_deployment_mapper), else by
+    /// go-openai's default mapper ([`azure_default_deployment`](crate::azure_default_deployment)).
+    pub fn azure(mut self, api_version: impl Into<String>) -> Self {
+        let api_version = api_version.into();
+        match &mut self.config.azure {
+            Some(azure) => azure.api_version = api_version,
+            None => self.config.azure = Some(Azure::new(api_version)),
+        }
+        self
+    }
+
+    /// Azure: requests for `model` go to `deployment`.
+    pub fn azure_deployment(
+        mut self,
+        model: impl Into<String>,
+        deployment: impl Into<String>,
+    ) -> Self {
+        self.config
+            .azure
+            .get_or_insert_with(|| Azure::new("2024-10-21".to_owned()))
+            .deployments
+            .insert(model.into(), deployment.into());
+        self
+    }
+
+    /// Azure: derive deployments from model names with `mapper`.
+    pub fn azure_deployment_mapper(
+        mut self,
+        mapper: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> Self {
+        let mapper: DeploymentMapper = Arc::new(mapper);
+        self.config
+            .azure
+            .get_or_insert_with(|| Azure::new("2024-10-21".to_owned()))
+            .mapper = Some(mapper);
+        self
+    }
+
+    /// How long to wait for a TCP connection (`None`: no limit).
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// How long to wait from sending the request to the response head
+    /// (`None`: no limit).
+    pub fn response_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.response_timeout = timeout.into();
+        self
+    }
+
+    /// How long a stream may go without receiving a single byte before it
+    /// fails with [`ErrorKind::Timeout`] (`None`: no limit). Keep-alive
+    /// comments count as bytes.
+    pub fn idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.idle_timeout = timeout.into();
+        self
+    }
+
+    /// How many times to retry a request that failed before its response
+    /// started (connection errors, 408, 409, 429, 5xx). `0` disables retries.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.config.max_retries = retries;
+        self
+    }
+
+    /// The backoff between retries: `initial`, doubling up to `max`, each
+    /// shortened by up to 25% of random jitter. A `Retry-After` or
+    /// `retry-after-ms` header of up to 60 s takes precedence.
+    pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.config.initial_backoff = initial;
+        self.config.max_backoff = max.max(initial);
+        self
+    }
+
+    /// How many consecutive events with empty `data` a stream tolerates
+    /// before failing with [`ErrorKind::TooManyEmptyEvents`] (default 300).
+    pub fn empty_event_limit(mut self, limit: u32) -> Self {
+        self.config.empty_event_limit = limit;
+        self
+    }
+
+    /// The largest event (and line) the decoder accepts, in bytes (default
+    /// 16 MiB). A larger one fails the stream with [`ErrorKind::Decode`].
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.config.limits = Limits::new()
+            .with_max_line_len(bytes)
+            .with_max_event_size(bytes);
+        self
+    }
+
+    /// Whether to run go-openai's request checks before sending (default
+    /// `true`). Turn off for providers whose model names collide with the
+    /// legacy OpenAI ones.
+    pub fn validate_requests(mut self, validate: bool) -> Self {
+        self.config.validate = validate;
+        self
+    }
+
+    /// Trusts this certificate (DER) as a root, besides the built-in roots.
+    pub fn add_root_certificate_der(mut self, der: Vec<u8>) -> Self {
+        self.tls.extra_roots.push(der);
+        self
+    }
+
+    /// Whether to trust the built-in roots (default `true`).
+    pub fn tls_built_in_roots(mut self, trust: bool) -> Self {
+        self.tls.no_built_in_roots = !trust;
+        self
+    }
+
+    /// Uses this proxy for every request (an `http://` URL, with optional
+    /// `user:password@`), instead of the environment's.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy_url = Some(url.into());
+        self
+    }
+
+    /// Ignores the proxy environment variables.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy_from_env = false;
+        self.proxy_url = None;
+        self
+    }
+
+    /// Speaks HTTP/2 without negotiation on plain `http://` connections
+    /// (h2c with prior knowledge, for servers that only speak HTTP/2).
+    /// Over TLS, HTTP/2 is negotiated by ALPN anyway.
+    pub fn http2_prior_knowledge(mut self) -> Self {
+        self.http2_prior_knowledge = true;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Builder`] for the first invalid setting, or when the TLS
+    /// configuration cannot be built (an unparseable root certificate).
+    pub fn build(self) -> Result<Client> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let mut config = self.config;
+        let tls = connect::tls_config(&self.tls).map_err(|e| {
+            Error::new(ErrorKind::Builder, "cannot build the TLS configuration").with_source(e)
+        })?;
+        config.proxies = match (&self.proxy_url, self.proxy_from_env) {
+            (Some(url), _) => Some(Arc::new(Matcher::builder().all(url.clone()).build())),
+            (None, true) => Some(Arc::new(Matcher::from_env())),
+            (None, false) => None,
+        };
+        if let Some(headers) = config.default_headers.get(USER_AGENT) {
+            config.user_agent = headers.clone();
+        }
+        Ok(Client::from_parts(
+            config,
+            tls,
+            self.connect_timeout,
+            self.http2_prior_knowledge,
+        ))
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.config.base_url)
+            .field(
+                "api_key",
+                &self.config.api_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("azure", &self.config.azure)
+            .finish_non_exhaustive()
+    }
+}

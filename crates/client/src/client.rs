@@ -1,0 +1,662 @@
+//! [`Client`]: sends chat-completion requests.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use chatstream_types::{
+    ChatCompletion, ChatCompletionRequest, ErrorResponse, check_chat_model,
+    validate_reasoning_request,
+};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use http::{Method, Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::builder::{ClientBuilder, Config};
+use crate::connect::{self, Connector};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::RequestOptions;
+use crate::retry;
+use crate::stream::ChatCompletionStream;
+use crate::timing::StreamTiming;
+
+/// A client for the chat-completions API of OpenAI or any compatible server.
+///
+/// It holds a connection pool: create one and reuse it (cloning is cheap and
+/// shares the pool). See the [crate docs](crate) for a complete example.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    http: HyperClient<Connector, Full<Bytes>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &self.inner.config;
+        f.debug_struct("Client")
+            .field("base_url", &config.base_url)
+            .field("api_key", &config.api_key.as_ref().map(|_| "<redacted>"))
+            .field("azure", &config.azure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for the OpenAI API with `api_key` and the defaults of
+    /// [`ClientBuilder`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Builder`] when the key is not a valid header value.
+    pub fn new(api_key: impl AsRef<str>) -> Result<Client> {
+        ClientBuilder::new().api_key(api_key).build()
+    }
+
+    /// A client configured from `OPENAI_API_KEY`, `OPENAI_BASE_URL`,
+    /// `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID` (see
+    /// [`ClientBuilder::from_env`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Builder`] when a variable holds an invalid value.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// A builder for every setting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    pub(crate) fn from_parts(
+        config: Config,
+        tls: rustls::ClientConfig,
+        connect_timeout: Option<Duration>,
+        http2_prior_knowledge: bool,
+    ) -> Client {
+        let connector = connect::connector(tls, config.proxies.clone(), connect_timeout);
+        let mut builder = HyperClient::builder(TokioExecutor::new());
+        builder
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .http2_only(http2_prior_knowledge);
+        Client {
+            inner: Arc::new(Inner {
+                http: builder.build(connector),
+                config,
+            }),
+        }
+    }
+
+    /// Starts a streamed chat completion.
+    ///
+    /// Runs go-openai's request checks first (unless
+    /// [`validate_requests(false)`](ClientBuilder::validate_requests)), forces
+    /// `"stream": true`, sends the request (retrying connection failures and
+    /// retryable statuses, never once the response has started), and returns
+    /// when the response head has arrived: the headers, rate limits and
+    /// request id are then readable on the stream, before the first chunk.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Validation`] before sending; [`ErrorKind::Connect`] or
+    /// [`ErrorKind::Timeout`]; [`ErrorKind::Http`] for an error status, with
+    /// the status, headers, request id and the parsed [`ApiError`](chatstream_types::ApiError)
+    /// (or the raw body when it is not JSON); [`ErrorKind::Api`] for a 200
+    /// whose body is an error object.
+    pub async fn create_chat_completion_stream(
+        &self,
+        request: &ChatCompletionRequest,
+    ) -> Result<ChatCompletionStream> {
+        self.create_chat_completion_stream_with(request, &RequestOptions::default())
+            .await
+    }
+
+    /// [`create_chat_completion_stream`](Self::create_chat_completion_stream)
+    /// with per-request headers and body fields.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_chat_completion_stream`](Self::create_chat_completion_stream).
+    pub async fn create_chat_completion_stream_with(
+        &self,
+        request: &ChatCompletionRequest,
+        options: &RequestOptions,
+    ) -> Result<ChatCompletionStream> {
+        let config = &self.inner.config;
+        let started = Instant::now();
+        let (response, attempts) = self.send(request, options, true).await?;
+        let mut timing = StreamTiming::new(started);
+        timing.response = Some(started.elapsed());
+        timing.attempts = attempts;
+        ChatCompletionStream::start(response, config, timing).await
+    }
+
+    /// Creates a chat completion without streaming (the request's `stream`
+    /// must not be `true`, as in go-openai).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Validation`] for `stream: true` or a refused model; the
+    /// errors of [`create_chat_completion_stream`](Self::create_chat_completion_stream);
+    /// [`ErrorKind::Decode`] when the body is not a completion.
+    pub async fn create_chat_completion(
+        &self,
+        request: &ChatCompletionRequest,
+    ) -> Result<ChatCompletion> {
+        if request.stream == Some(true) {
+            return Err(Error::new(
+                ErrorKind::Validation,
+                "streaming is not supported with this method, please use create_chat_completion_stream",
+            ));
+        }
+        let (response, _) = self
+            .send(request, &RequestOptions::default(), false)
+            .await?;
+        let (parts, body) = response.into_parts();
+        let limit = self.inner.config.limits.max_event_size;
+        let body = read_capped(body, limit, self.inner.config.response_timeout)
+            .await
+            .map_err(|e| {
+                e.with_status(parts.status)
+                    .with_headers(parts.headers.clone())
+            })?;
+        if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(&body) {
+            return Err(
+                Error::new(ErrorKind::Api, "the server answered with an error")
+                    .with_status(parts.status)
+                    .with_headers(parts.headers)
+                    .with_api(api),
+            );
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::new(ErrorKind::Decode, "the body is not a chat.completion")
+                .with_source(e)
+                .with_status(parts.status)
+                .with_headers(parts.headers)
+                .with_body(body)
+        })
+    }
+
+    /// Validates, encodes and sends the request, with retries; returns a
+    /// successful response and the number of attempts.
+    async fn send(
+        &self,
+        request: &ChatCompletionRequest,
+        options: &RequestOptions,
+        stream: bool,
+    ) -> Result<(Response<Incoming>, u32)> {
+        let config = &self.inner.config;
+        if config.validate {
+            check_chat_model(&request.model).map_err(Error::validation)?;
+            validate_reasoning_request(request).map_err(Error::validation)?;
+        }
+        let body = encode_body(request, options, stream)?;
+        let uri = self.url(&request.model)?;
+        let mut attempt = 0u32;
+        loop {
+            let http_request = self.http_request(&uri, options, body.clone(), stream)?;
+            let sent = self.inner.http.request(http_request);
+            let outcome = match config.response_timeout {
+                Some(limit) => match tokio::time::timeout(limit, sent).await {
+                    Ok(outcome) => outcome.map_err(classify_send_error),
+                    Err(_) => Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("no response within {limit:?}"),
+                    )),
+                },
+                None => sent.await.map_err(classify_send_error),
+            };
+            let retries_left = attempt < config.max_retries;
+            match outcome {
+                Ok(response) if response.status().is_success() => {
+                    return Ok((response, attempt + 1));
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers();
+                    if retries_left && retry::should_retry(status, headers) {
+                        let wait = retry::retry_after(headers).unwrap_or_else(|| {
+                            retry::backoff(attempt, config.initial_backoff, config.max_backoff)
+                        });
+                        drop(response);
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(self.status_error(response).await);
+                }
+                Err(error) if retries_left && error.kind() != ErrorKind::Request => {
+                    tokio::time::sleep(retry::backoff(
+                        attempt,
+                        config.initial_backoff,
+                        config.max_backoff,
+                    ))
+                    .await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// The chat-completions URL for `model`.
+    fn url(&self, model: &str) -> Result<http::Uri> {
+        let config = &self.inner.config;
+        let url = match &config.azure {
+            Some(azure) => format!(
+                "{}/openai/deployments/{}/chat/completions?api-version={}",
+                config.base_url,
+                percent_encode_segment(&azure.deployment(model)),
+                percent_encode_segment(&azure.api_version),
+            ),
+            None => format!("{}/chat/completions", config.base_url),
+        };
+        url.parse().map_err(|e| {
+            Error::new(ErrorKind::Request, format!("invalid request URL {url:?}")).with_source(e)
+        })
+    }
+
+    fn http_request(
+        &self,
+        uri: &http::Uri,
+        options: &RequestOptions,
+        body: Bytes,
+        stream: bool,
+    ) -> Result<Request<Full<Bytes>>> {
+        let config = &self.inner.config;
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri.clone())
+            .body(Full::new(body))
+            .map_err(|e| {
+                Error::new(ErrorKind::Request, "cannot build the request").with_source(e)
+            })?;
+        let headers = request.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static(if stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            }),
+        );
+        headers.insert(USER_AGENT, config.user_agent.clone());
+        if let Some(key) = &config.api_key {
+            if config.azure.is_some() {
+                headers.insert(HeaderName::from_static("api-key"), key.clone());
+            } else {
+                let mut bearer = BytesMut::with_capacity(7 + key.len());
+                bearer.extend_from_slice(b"Bearer ");
+                bearer.extend_from_slice(key.as_bytes());
+                let mut value = HeaderValue::from_maybe_shared(bearer.freeze()).map_err(|_| {
+                    Error::new(
+                        ErrorKind::Request,
+                        "the API key is not a valid header value",
+                    )
+                })?;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+        }
+        if let Some(organization) = &config.organization {
+            headers.insert(
+                HeaderName::from_static("openai-organization"),
+                organization.clone(),
+            );
+        }
+        if let Some(project) = &config.project {
+            headers.insert(HeaderName::from_static("openai-project"), project.clone());
+        }
+        if let Some(proxies) = &config.proxies {
+            if uri.scheme_str() == Some("http") {
+                if let Some(auth) = proxies.intercept(uri).and_then(|i| i.basic_auth().cloned()) {
+                    headers.insert(http::header::PROXY_AUTHORIZATION, auth);
+                }
+            }
+        }
+        for (name, value) in &config.default_headers {
+            headers.insert(name, value.clone());
+        }
+        for (name, value) in &options.headers {
+            headers.insert(name, value.clone());
+        }
+        Ok(request)
+    }
+
+    /// The error for a non-success response: status, headers, and the body
+    /// parsed as an API error (or kept raw), read with a size cap.
+    async fn status_error(&self, response: Response<Incoming>) -> Error {
+        let config = &self.inner.config;
+        let (parts, body) = response.into_parts();
+        let retry_after = retry::retry_after(&parts.headers);
+        let base = |message: &str| {
+            Error::new(ErrorKind::Http, message)
+                .with_status(parts.status)
+                .with_headers(parts.headers.clone())
+                .with_retry_after(retry_after)
+        };
+        let body = match read_capped(body, config.max_error_body, Some(Duration::from_secs(30)))
+            .await
+        {
+            Ok(body) => body,
+            Err(error) => {
+                return base("request failed; the error body could not be read").with_source(error);
+            }
+        };
+        match serde_json::from_slice::<ErrorResponse>(&body) {
+            Ok(ErrorResponse { error: Some(api) }) => base("request failed").with_api(api),
+            _ => {
+                let snippet = body_snippet(&body);
+                let message = if snippet.is_empty() {
+                    "request failed with an empty body".to_owned()
+                } else {
+                    format!("request failed: {snippet}")
+                };
+                base(&message).with_body(body)
+            }
+        }
+    }
+}
+
+/// The request body: the request with `stream` forced, and the per-request
+/// fields merged at the top level.
+fn encode_body(
+    request: &ChatCompletionRequest,
+    options: &RequestOptions,
+    stream: bool,
+) -> Result<Bytes> {
+    let encode_error = |e: serde_json::Error| {
+        Error::new(ErrorKind::Request, "cannot encode the request").with_source(e)
+    };
+    let needs_copy = !options.body.is_empty() || (stream && request.stream != Some(true));
+    if !needs_copy {
+        return serde_json::to_vec(request)
+            .map(Bytes::from)
+            .map_err(encode_error);
+    }
+    let mut request = request.clone();
+    if stream {
+        request.stream = Some(true);
+    }
+    for (key, value) in &options.body {
+        request.extra.insert(key.clone(), value.clone());
+    }
+    serde_json::to_vec(&request)
+        .map(Bytes::from)
+        .map_err(encode_error)
+}
+
+fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
+    if error.is_connect() {
+        Error::new(ErrorKind::Connect, "cannot connect").with_source(error)
+    } else {
+        Error::new(ErrorKind::Transport, "the request failed before a response").with_source(error)
+    }
+}
+
+/// Reads a whole body, keeping at most `limit` bytes (the rest is dropped).
+pub(crate) async fn read_capped(
+    mut body: Incoming,
+    limit: usize,
+    timeout: Option<Duration>,
+) -> Result<Bytes> {
+    let read = async {
+        let mut out = BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                Error::new(
+                    ErrorKind::Transport,
+                    "the connection broke while reading the body",
+                )
+                .with_source(e)
+            })?;
+            if let Ok(data) = frame.into_data() {
+                let room = limit.saturating_sub(out.len());
+                out.extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out.freeze())
+    };
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, read).await.unwrap_or_else(|_| {
+            Err(Error::new(
+                ErrorKind::Timeout,
+                "timed out reading the response body",
+            ))
+        }),
+        None => read.await,
+    }
+}
+
+/// The start of a body as one line of text, for error messages.
+pub(crate) fn body_snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body.get(..200.min(body.len())).unwrap_or_default());
+    let mut snippet: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    snippet = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+    if body.len() > 200 {
+        snippet.push('…');
+    }
+    snippet
+}
+
+/// Percent-encodes a URL path segment or query value (RFC 3986 unreserved
+/// characters pass).
+fn percent_encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+impl Client {
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.config.base_url
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatstream_types::ChatCompletionMessage;
+
+    const KEY: &str = "sk-test-SECRET-0123456789";
+
+    fn request() -> ChatCompletionRequest {
+        ChatCompletionRequest::new("gpt-3.5-turbo", vec![ChatCompletionMessage::user("hi")])
+    }
+
+    #[test]
+    fn openai_url_and_headers() {
+        let client = Client::builder()
+            .api_key(KEY)
+            .organization("org-1")
+            .project("proj-1")
+            .default_header("x-custom", "yes")
+            .no_proxy()
+            .build()
+            .unwrap();
+        let uri = client.url("gpt-4o").unwrap();
+        assert_eq!(
+            uri.to_string(),
+            "https://api.openai.com/v1/chat/completions"
+        );
+        let options = RequestOptions::new().header("x-trace", "t1").unwrap();
+        let http = client
+            .http_request(&uri, &options, Bytes::new(), true)
+            .unwrap();
+        let header = |name: &str| {
+            http.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(
+            header("authorization").as_deref(),
+            Some(&*format!("Bearer {KEY}"))
+        );
+        assert!(http.headers()["authorization"].is_sensitive());
+        assert_eq!(header("accept").as_deref(), Some("text/event-stream"));
+        assert_eq!(header("content-type").as_deref(), Some("application/json"));
+        assert_eq!(header("openai-organization").as_deref(), Some("org-1"));
+        assert_eq!(header("openai-project").as_deref(), Some("proj-1"));
+        assert_eq!(header("x-custom").as_deref(), Some("yes"));
+        assert_eq!(header("x-trace").as_deref(), Some("t1"));
+        assert!(header("user-agent").unwrap().starts_with("chatstream/"));
+        assert!(header("api-key").is_none());
+    }
+
+    #[test]
+    fn azure_urls_and_key_header() {
+        // go-openai api_internal_test.go TestAzureFullURL.
+        let client = Client::builder()
+            .api_key(KEY)
+            .base_url("https://httpbin.org/")
+            .azure("2023-05-15")
+            .no_proxy()
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.url("chatgpt-demo").unwrap().to_string(),
+            "https://httpbin.org/openai/deployments/chatgpt-demo/chat/completions?api-version=2023-05-15"
+        );
+        // The default mapper (go-openai's DefaultAzureConfig).
+        assert_eq!(
+            client.url("gpt-3.5-turbo").unwrap().path(),
+            "/openai/deployments/gpt-35-turbo/chat/completions"
+        );
+        let uri = client.url("gpt-4o").unwrap();
+        let http = client
+            .http_request(&uri, &RequestOptions::new(), Bytes::new(), true)
+            .unwrap();
+        assert_eq!(http.headers()["api-key"], KEY);
+        assert!(http.headers()["api-key"].is_sensitive());
+        assert!(http.headers().get("authorization").is_none());
+
+        let mapped = Client::builder()
+            .base_url("https://x.openai.azure.com")
+            .azure_deployment("gpt-4o", "prod-4o")
+            .azure_deployment_mapper(|model| format!("dep-{model}"))
+            .no_proxy()
+            .build()
+            .unwrap();
+        assert_eq!(
+            mapped.url("gpt-4o").unwrap().path(),
+            "/openai/deployments/prod-4o/chat/completions"
+        );
+        assert_eq!(
+            mapped.url("o3").unwrap().path(),
+            "/openai/deployments/dep-o3/chat/completions"
+        );
+        let empty = Client::builder()
+            .azure("v")
+            .azure_deployment_mapper(|_| String::new())
+            .no_proxy()
+            .build()
+            .unwrap();
+        assert_eq!(
+            empty.url("m").unwrap().path(),
+            "/openai/deployments/UNKNOWN/chat/completions"
+        );
+    }
+
+    #[test]
+    fn no_key_sends_no_authorization() {
+        let client = Client::builder()
+            .api_key("")
+            .base_url("http://127.0.0.1:1/v1")
+            .no_proxy()
+            .build()
+            .unwrap();
+        let uri = client.url("m").unwrap();
+        let http = client
+            .http_request(&uri, &RequestOptions::new(), Bytes::new(), true)
+            .unwrap();
+        assert!(http.headers().get("authorization").is_none());
+        assert_eq!(uri.to_string(), "http://127.0.0.1:1/v1/chat/completions");
+    }
+
+    #[test]
+    fn the_key_is_never_printed() {
+        let builder = Client::builder().api_key(KEY).no_proxy();
+        assert!(!format!("{builder:?}").contains("SECRET"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("SECRET"));
+        let bad = Client::builder()
+            .api_key("sk-SECRET\nnewline")
+            .build()
+            .unwrap_err();
+        assert!(bad.is_builder());
+        assert!(!bad.to_string().contains("SECRET"));
+        assert!(!format!("{bad:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn invalid_settings_are_reported_by_build() {
+        for url in ["ftp://x/v1", "not a url", "http://"] {
+            let error = Client::builder().base_url(url).build().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Builder, "{url}");
+        }
+        assert!(
+            Client::builder()
+                .default_header("bad header", "v")
+                .build()
+                .unwrap_err()
+                .is_builder()
+        );
+        assert!(
+            Client::builder()
+                .add_root_certificate_der(vec![1, 2, 3])
+                .build()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_body_forces_stream_and_merges_extra_fields() {
+        let options = RequestOptions::new().body_field("top_k", serde_json::json!(5));
+        let body = encode_body(&request().temperature(0.0), &options, true).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["stream"], true);
+        assert_eq!(json["top_k"], 5);
+        assert_eq!(json["temperature"], 0.0);
+        let plain = encode_body(&request(), &RequestOptions::new(), false).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+        assert!(json.get("stream").is_none());
+    }
+
+    #[test]
+    fn percent_encoding_of_path_segments() {
+        assert_eq!(percent_encode_segment("gpt-4o.mini_x~"), "gpt-4o.mini_x~");
+        assert_eq!(percent_encode_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn clients_are_send_sync_and_cheap_to_clone() {
+        fn is_send_sync<T: Send + Sync + Clone>() {}
+        is_send_sync::<Client>();
+        fn is_send<T: Send>() {}
+        is_send::<ChatCompletionStream>();
+    }
+}

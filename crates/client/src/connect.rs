@@ -1,0 +1,185 @@
+//! The connector: TCP (hyper-util), proxies (`HTTP_PROXY`, `HTTPS_PROXY`,
+//! `NO_PROXY` through hyper-util's matcher and CONNECT tunnel), then TLS
+//! (rustls through hyper-rustls, HTTP/1.1 and HTTP/2 by ALPN).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::Uri;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tower_service::Service;
+
+use crate::error::BoxError;
+
+/// TLS settings gathered by the builder.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TlsSettings {
+    /// Extra trusted roots (DER).
+    pub(crate) extra_roots: Vec<Vec<u8>>,
+    /// Whether the built-in roots (webpki or native) are trusted.
+    pub(crate) no_built_in_roots: bool,
+}
+
+/// Builds the rustls client configuration (ring provider, safe defaults).
+pub(crate) fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, BoxError> {
+    let mut roots = rustls::RootCertStore::empty();
+    if !settings.no_built_in_roots {
+        #[cfg(feature = "webpki-roots")]
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        #[cfg(feature = "native-roots")]
+        {
+            let native = rustls_native_certs::load_native_certs();
+            for cert in native.certs {
+                // A certificate the platform store holds but rustls cannot
+                // parse is skipped, as browsers do.
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    for der in &settings.extra_roots {
+        roots.add(rustls::pki_types::CertificateDer::from(der.clone()))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// The connector stack the client uses.
+pub(crate) type Connector = HttpsConnector<ProxyConnector>;
+
+/// Builds the connector stack.
+pub(crate) fn connector(
+    tls: rustls::ClientConfig,
+    proxies: Option<Arc<Matcher>>,
+    connect_timeout: Option<Duration>,
+) -> Connector {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(connect_timeout);
+    HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_all_versions()
+        .wrap_connector(ProxyConnector { http, proxies })
+}
+
+/// Connects directly, through a CONNECT tunnel (HTTPS targets behind a proxy),
+/// or to a forwarding proxy (plain HTTP targets behind a proxy).
+#[derive(Clone, Debug)]
+pub(crate) struct ProxyConnector {
+    http: HttpConnector,
+    proxies: Option<Arc<Matcher>>,
+}
+
+impl Service<Uri> for ProxyConnector {
+    type Response = ProxyStream;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<ProxyStream, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.http.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, target: Uri) -> Self::Future {
+        let intercept = self.proxies.as_ref().and_then(|m| m.intercept(&target));
+        let mut http = self.http.clone();
+        Box::pin(async move {
+            let Some(intercept) = intercept else {
+                let io = http.call(target).await?;
+                return Ok(ProxyStream {
+                    io,
+                    forwarding: false,
+                });
+            };
+            let proxy = intercept.uri().clone();
+            if proxy.scheme_str() == Some("https") {
+                return Err("HTTPS proxies (TLS to the proxy itself) are not supported; use an http:// proxy URL".into());
+            }
+            if target.scheme_str() == Some("https") {
+                let mut tunnel = Tunnel::new(proxy, http);
+                if let Some(auth) = intercept.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                let io = tunnel.call(target).await?;
+                Ok(ProxyStream {
+                    io,
+                    forwarding: false,
+                })
+            } else {
+                let io = http.call(proxy).await?;
+                Ok(ProxyStream {
+                    io,
+                    forwarding: true,
+                })
+            }
+        })
+    }
+}
+
+/// A TCP stream, maybe to a proxy. `forwarding` marks a connection to a
+/// forwarding proxy, so hyper sends requests in absolute form.
+#[derive(Debug)]
+pub(crate) struct ProxyStream {
+    io: TokioIo<TcpStream>,
+    forwarding: bool,
+}
+
+impl Connection for ProxyStream {
+    fn connected(&self) -> Connected {
+        self.io.connected().proxy(self.forwarding)
+    }
+}
+
+impl Read for ProxyStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl Write for ProxyStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+}

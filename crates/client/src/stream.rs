@@ -1,0 +1,655 @@
+//! [`ChatCompletionStream`]: the chunks of a streamed completion, and how the
+//! stream ended.
+//!
+//! ```text
+//!  hyper body frames ──▶ chatstream_sse::Decoder ──▶ events ──▶ ChunkParser ──▶ chunks
+//!        │  (idle timer reset per frame)     (empty-data run counted)   │
+//!        └── end of body ──▶ end state: Finished or Truncated           ├─ [DONE] ──▶ Done
+//!                                                                      └─ error object ──▶ Api error
+//! ```
+//!
+//! The stream is poll-driven: reading happens only when the caller asks for
+//! the next chunk, so a slow consumer slows the connection (TCP flow control
+//! does the rest) instead of filling an unbounded queue, and there is no task
+//! to spawn or leak. Dropping the stream drops the response body, which makes
+//! hyper close the HTTP/1.1 connection (or reset the HTTP/2 stream) at once.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use chatstream_sse::{Decoder, Event, Leftover};
+use chatstream_types::{
+    Accumulator, AccumulatorEvent, ApiError, ChatCompletion, ChatCompletionChunk, ChunkChoice,
+    ChunkDelta, ChunkParser, Content, ErrorResponse, FunctionCallDelta, StreamPayload,
+    ToolCallDelta,
+};
+use futures_core::Stream;
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, Response, StatusCode};
+use hyper::body::{Body, Incoming};
+use tokio::time::Sleep;
+
+use crate::builder::Config;
+use crate::client::{body_snippet, read_capped};
+use crate::error::{Error, ErrorKind, Result};
+use crate::rate_limit::RateLimits;
+use crate::timing::StreamTiming;
+
+/// How much of the body is kept until the first event, to recognise a bare
+/// JSON error body sent with a 200 and `text/event-stream` (go-openai's
+/// `TestCreateChatCompletionStreamError`).
+const PREFIX_CAP: usize = 64 * 1024;
+
+/// The most distinct choice indices tracked for the end state.
+const MAX_TRACKED_CHOICES: usize = 1024;
+
+/// How a stream ended cleanly (see [`ChatCompletionStream::end_state`]).
+///
+/// Every other ending is an [`Error`]: an error object from the server
+/// ([`ErrorKind::Api`]), a body that stopped early ([`ErrorKind::Truncated`]),
+/// a broken connection ([`ErrorKind::Transport`]), a bad payload
+/// ([`ErrorKind::Decode`]), silence ([`ErrorKind::Timeout`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EndState {
+    /// `data: [DONE]` arrived.
+    Done,
+    /// The body ended without `[DONE]` after every choice had its
+    /// `finish_reason` (Perplexity and some proxies never send `[DONE]`;
+    /// Azure's last `[DONE]` may lack its closing blank line).
+    Finished,
+    /// The server ignored `"stream": true` and sent a whole completion, which
+    /// was delivered as a single chunk.
+    NotStreamed,
+}
+
+/// The chunks of a streamed chat completion.
+///
+/// It is a [`Stream`] of `Result<ChatCompletionChunk, Error>`; without a
+/// stream-extension crate, call [`next`](Self::next). After the last chunk it
+/// yields either nothing (a clean end: see [`end_state`](Self::end_state)) or
+/// exactly one error, then nothing. The caller can always tell which.
+///
+/// The response head is available before the first chunk:
+/// [`status`](Self::status), [`headers`](Self::headers),
+/// [`request_id`](Self::request_id), [`rate_limits`](Self::rate_limits).
+///
+/// ```no_run
+/// # async fn run(client: chatstream::Client, request: chatstream::types::ChatCompletionRequest) -> chatstream::Result<()> {
+/// let mut stream = client.create_chat_completion_stream(&request).await?;
+/// println!("request id: {:?}", stream.request_id());
+/// while let Some(chunk) = stream.next().await {
+///     let chunk = chunk?; // an API error, truncation, timeout… ends the loop here
+///     for choice in &chunk.choices {
+///         print!("{}", choice.delta.content_text().unwrap_or_default());
+///     }
+/// }
+/// println!("\nended: {:?}", stream.end_state());
+/// # Ok(()) }
+/// ```
+pub struct ChatCompletionStream {
+    source: Source,
+    decoder: Decoder,
+    parser: ChunkParser,
+    status: StatusCode,
+    headers: HeaderMap,
+    idle_timeout: Option<Duration>,
+    idle: Option<Pin<Box<Sleep>>>,
+    empty_limit: u32,
+    empty_run: u32,
+    tracker: ChoiceTracker,
+    timing: StreamTiming,
+    last_payload: Option<Bytes>,
+    prefix: Option<BytesMut>,
+    end: Option<Ended>,
+}
+
+enum Source {
+    Body(Incoming),
+    Ready(VecDeque<ChatCompletionChunk>),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Ended {
+    Clean(EndState),
+    Failed,
+}
+
+impl fmt::Debug for ChatCompletionStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChatCompletionStream")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id())
+            .field("chunks", &self.timing.chunks())
+            .field("ended", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatCompletionStream {
+    /// Turns a successful response into a stream (or the error its body
+    /// holds, for a body that is not an event stream).
+    pub(crate) async fn start(
+        response: Response<Incoming>,
+        config: &Config,
+        timing: StreamTiming,
+    ) -> Result<Self> {
+        let (parts, body) = response.into_parts();
+        let content_type = parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        let source = match content_type.as_deref() {
+            Some(kind) if kind == "application/json" || kind.ends_with("+json") => {
+                let limit = config.limits.max_event_size;
+                let body = read_capped(body, limit, config.response_timeout)
+                    .await
+                    .map_err(|e| {
+                        e.with_status(parts.status)
+                            .with_headers(parts.headers.clone())
+                    })?;
+                Source::Ready(whole_completion(&body).map_err(|e| {
+                    e.with_status(parts.status)
+                        .with_headers(parts.headers.clone())
+                })?)
+            }
+            Some("text/html") => {
+                let body = read_capped(body, config.max_error_body, config.response_timeout)
+                    .await
+                    .unwrap_or_default();
+                return Err(Error::new(
+                    ErrorKind::Http,
+                    format!(
+                        "expected an event stream, got an HTML page: {}",
+                        body_snippet(&body)
+                    ),
+                )
+                .with_status(parts.status)
+                .with_headers(parts.headers)
+                .with_body(body));
+            }
+            _ => Source::Body(body),
+        };
+        let idle = config
+            .idle_timeout
+            .map(|timeout| Box::pin(tokio::time::sleep(timeout)));
+        Ok(ChatCompletionStream {
+            source,
+            decoder: Decoder::with_limits(config.limits),
+            parser: ChunkParser::new(),
+            status: parts.status,
+            headers: parts.headers,
+            idle_timeout: config.idle_timeout,
+            idle,
+            empty_limit: config.empty_event_limit,
+            empty_run: 0,
+            tracker: ChoiceTracker::default(),
+            timing,
+            last_payload: None,
+            prefix: Some(BytesMut::new()),
+            end: None,
+        })
+    }
+
+    /// The next chunk; `None` once the stream has ended (cleanly, or after
+    /// its one error).
+    pub async fn next(&mut self) -> Option<Result<ChatCompletionChunk>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The response status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The request id the server assigned (`x-request-id`).
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers.get("x-request-id")?.to_str().ok()
+    }
+
+    /// The rate-limit headers (`x-ratelimit-*`).
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits::from_headers(&self.headers)
+    }
+
+    /// When things happened so far.
+    pub fn timing(&self) -> &StreamTiming {
+        &self.timing
+    }
+
+    /// The raw `data` of the event behind the chunk last returned, as the
+    /// server sent it (go-openai's `RecvRaw`): a zero-copy view of the
+    /// received bytes, for fields no type names or for logging.
+    pub fn last_payload(&self) -> Option<&Bytes> {
+        self.last_payload.as_ref()
+    }
+
+    /// How the stream ended, once it ended cleanly; `None` while it runs and
+    /// after an error.
+    pub fn end_state(&self) -> Option<EndState> {
+        match self.end {
+            Some(Ended::Clean(state)) => Some(state),
+            _ => None,
+        }
+    }
+
+    /// Whether the stream has ended (cleanly or not).
+    pub fn is_terminated(&self) -> bool {
+        self.end.is_some()
+    }
+
+    /// Reads the whole stream and folds it into the final completion.
+    pub async fn collect_completion(self) -> Collected {
+        self.collect_completion_with(|_| {}).await
+    }
+
+    /// Reads the whole stream, folds it into the final completion, and calls
+    /// `on_event` for each change as it arrives (content and reasoning
+    /// deltas, tool calls completing, …; see [`AccumulatorEvent`]) — what a
+    /// UI needs to render a stream without folding it itself.
+    pub async fn collect_completion_with<F>(mut self, mut on_event: F) -> Collected
+    where
+        F: FnMut(AccumulatorEvent<'_>),
+    {
+        let mut accumulator = Accumulator::new();
+        let mut failure = None;
+        while let Some(item) = self.next().await {
+            match item {
+                Ok(chunk) => {
+                    if let Err(error) = accumulator.push_with(&chunk, &mut on_event) {
+                        failure = Some(
+                            Error::new(
+                                ErrorKind::Decode,
+                                "the stream exceeds the accumulator's limits",
+                            )
+                            .with_source(error),
+                        );
+                        break;
+                    }
+                }
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
+        }
+        let end = match (failure, self.end_state()) {
+            (Some(error), _) => Err(error),
+            (None, Some(state)) => Ok(state),
+            (None, None) => Err(Error::new(ErrorKind::Truncated, "the stream stopped early")),
+        };
+        Collected {
+            completion: accumulator.finish(),
+            end,
+            timing: self.timing,
+        }
+    }
+
+    fn fail(&mut self, error: Error) -> Error {
+        self.end = Some(Ended::Failed);
+        self.idle = None;
+        error
+            .with_status(self.status)
+            .with_headers(self.headers.clone())
+    }
+
+    fn on_bytes(&mut self, data: &Bytes) {
+        self.timing.on_byte();
+        if let (Some(idle), Some(timeout)) = (&mut self.idle, self.idle_timeout) {
+            idle.as_mut().reset(tokio::time::Instant::now() + timeout);
+        }
+        if let Some(prefix) = &mut self.prefix {
+            if prefix.len() + data.len() <= PREFIX_CAP {
+                prefix.extend_from_slice(data);
+            } else {
+                self.prefix = None;
+            }
+        }
+    }
+
+    /// Handles one event: `Some` when it yields an item.
+    fn on_event(&mut self, event: Event) -> Option<Result<ChatCompletionChunk>> {
+        self.prefix = None;
+        if event.data_bytes().is_empty() {
+            self.empty_run += 1;
+            if self.empty_run > self.empty_limit {
+                let limit = self.empty_limit;
+                return Some(Err(self.fail(Error::new(
+                    ErrorKind::TooManyEmptyEvents,
+                    format!("the stream sent more than {limit} events with empty data in a row"),
+                ))));
+            }
+            return None;
+        }
+        if event.event_type() == "error" {
+            let api = match self.parser.parse_payload(event.data_bytes()) {
+                Ok(StreamPayload::Error(api)) => api,
+                _ => serde_json::from_slice::<ApiError>(event.data_bytes()).unwrap_or_else(|_| {
+                    ApiError {
+                        message: event.data().to_owned(),
+                        ..ApiError::default()
+                    }
+                }),
+            };
+            let payload = event.into_data();
+            return Some(Err(self.fail(
+                Error::new(ErrorKind::Api, "the server sent an error event")
+                    .with_api(api)
+                    .with_payload(payload),
+            )));
+        }
+        match self.parser.parse_payload(event.data_bytes()) {
+            Ok(StreamPayload::Done) => {
+                self.end = Some(Ended::Clean(EndState::Done));
+                self.idle = None;
+                None
+            }
+            Ok(StreamPayload::Error(api)) => {
+                let payload = event.into_data();
+                Some(Err(self.fail(
+                    Error::new(ErrorKind::Api, "the server sent an error in the stream")
+                        .with_api(api)
+                        .with_payload(payload),
+                )))
+            }
+            Ok(StreamPayload::Chunk(chunk)) => {
+                self.empty_run = 0;
+                self.tracker.observe(&chunk);
+                self.timing.on_chunk(has_content(&chunk));
+                self.last_payload = Some(event.into_data());
+                Some(Ok(chunk))
+            }
+            Err(error) => {
+                let payload = event.into_data();
+                Some(Err(self.fail(
+                    Error::new(
+                        ErrorKind::Decode,
+                        "a payload is not a valid chat.completion.chunk",
+                    )
+                    .with_source(error)
+                    .with_payload(payload),
+                )))
+            }
+        }
+    }
+
+    /// The body ended: a clean end, a bare error body, or truncation.
+    fn on_body_end(&mut self) -> Option<Result<ChatCompletionChunk>> {
+        let leftover = self.decoder.finish();
+        if self.tracker.all_finished() {
+            self.end = Some(Ended::Clean(EndState::Finished));
+            self.idle = None;
+            return None;
+        }
+        if let Some(prefix) = self.prefix.take() {
+            if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(&prefix) {
+                return Some(Err(self.fail(
+                    Error::new(ErrorKind::Api, "the server answered with an error body")
+                        .with_api(api)
+                        .with_payload(prefix.freeze()),
+                )));
+            }
+        }
+        let chunks = self.timing.chunks();
+        let message = match (chunks, leftover) {
+            (0, Leftover::Nothing) => "the body ended before any chunk".to_owned(),
+            (0, _) => "the body ended in the middle of the first event".to_owned(),
+            (_, Leftover::Nothing) => format!(
+                "the body ended after {chunks} chunks without [DONE], with a choice unfinished"
+            ),
+            (_, _) => format!("the body ended in the middle of an event, after {chunks} chunks"),
+        };
+        Some(Err(self.fail(Error::new(ErrorKind::Truncated, message))))
+    }
+}
+
+impl Stream for ChatCompletionStream {
+    type Item = Result<ChatCompletionChunk>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if this.end.is_some() {
+                return Poll::Ready(None);
+            }
+            match this.decoder.next_event() {
+                Ok(Some(event)) => match this.on_event(event) {
+                    Some(item) => return Poll::Ready(Some(item)),
+                    None => continue,
+                },
+                Ok(None) => {}
+                Err(error) => {
+                    let error = Error::new(
+                        ErrorKind::Decode,
+                        "the event stream broke the decoder's limits",
+                    )
+                    .with_source(error);
+                    return Poll::Ready(Some(Err(this.fail(error))));
+                }
+            }
+            let body = match &mut this.source {
+                Source::Body(body) => body,
+                Source::Ready(chunks) => {
+                    return Poll::Ready(match chunks.pop_front() {
+                        Some(chunk) => {
+                            this.tracker.observe(&chunk);
+                            this.timing.on_chunk(has_content(&chunk));
+                            Some(Ok(chunk))
+                        }
+                        None => {
+                            this.end = Some(Ended::Clean(EndState::NotStreamed));
+                            None
+                        }
+                    });
+                }
+            };
+            match Pin::new(body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        if !data.is_empty() {
+                            this.on_bytes(&data);
+                            this.decoder.feed(data);
+                        }
+                    }
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    let error = Error::new(
+                        ErrorKind::Transport,
+                        "the connection broke during the stream",
+                    )
+                    .with_source(error);
+                    return Poll::Ready(Some(Err(this.fail(error))));
+                }
+                Poll::Ready(None) => return Poll::Ready(this.on_body_end()),
+                Poll::Pending => {
+                    if let (Some(idle), Some(timeout)) = (&mut this.idle, this.idle_timeout) {
+                        if idle.as_mut().poll(cx).is_ready() {
+                            let error = Error::new(
+                                ErrorKind::Timeout,
+                                format!("no data for {timeout:?} (idle timeout)"),
+                            );
+                            return Poll::Ready(Some(Err(this.fail(error))));
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+/// A stream read to its end, folded (see
+/// [`ChatCompletionStream::collect_completion`]).
+#[derive(Debug)]
+pub struct Collected {
+    /// Everything received, folded — also when the stream failed (then it is
+    /// what arrived before the failure).
+    pub completion: ChatCompletion,
+    /// How the stream ended.
+    pub end: Result<EndState>,
+    /// When things happened.
+    pub timing: StreamTiming,
+}
+
+impl Collected {
+    /// The completion if the stream ended cleanly, else the error.
+    ///
+    /// # Errors
+    ///
+    /// The error the stream ended with.
+    pub fn into_result(self) -> Result<ChatCompletion> {
+        self.end.map(|_| self.completion)
+    }
+}
+
+/// Which choices were seen and which finished, for the end state.
+#[derive(Debug, Default)]
+struct ChoiceTracker {
+    /// Sorted by index: (index, finished).
+    seen: Vec<(u32, bool)>,
+}
+
+impl ChoiceTracker {
+    fn observe(&mut self, chunk: &ChatCompletionChunk) {
+        for choice in &chunk.choices {
+            let finished = choice.finish_reason.is_some();
+            match self
+                .seen
+                .binary_search_by_key(&choice.index, |(index, _)| *index)
+            {
+                Ok(at) => {
+                    if let Some(slot) = self.seen.get_mut(at) {
+                        slot.1 |= finished;
+                    }
+                }
+                Err(at) if self.seen.len() < MAX_TRACKED_CHOICES => {
+                    self.seen.insert(at, (choice.index, finished));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    fn all_finished(&self) -> bool {
+        !self.seen.is_empty() && self.seen.iter().all(|(_, finished)| *finished)
+    }
+}
+
+/// Whether a chunk carries something a user sees: text, reasoning, a refusal
+/// or a tool call.
+fn has_content(chunk: &ChatCompletionChunk) -> bool {
+    chunk.choices.iter().any(|choice| {
+        let delta = &choice.delta;
+        delta.content_text().is_some_and(|text| !text.is_empty())
+            || delta.reasoning_text().is_some_and(|text| !text.is_empty())
+            || delta
+                .refusal
+                .as_deref()
+                .is_some_and(|text| !text.is_empty())
+            || delta
+                .tool_calls
+                .as_ref()
+                .is_some_and(|calls| !calls.is_empty())
+    })
+}
+
+/// A `200 application/json` body: an error object, or a whole completion (the
+/// server ignored `"stream": true`), delivered as one chunk.
+fn whole_completion(body: &Bytes) -> Result<VecDeque<ChatCompletionChunk>> {
+    if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(body) {
+        return Err(
+            Error::new(ErrorKind::Api, "the server answered with an error body").with_api(api),
+        );
+    }
+    let completion: ChatCompletion = serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "the JSON body is neither an error nor a completion: {}",
+                body_snippet(body)
+            ),
+        )
+        .with_source(e)
+        .with_body(body.clone())
+    })?;
+    Ok(VecDeque::from([completion_as_chunk(completion)]))
+}
+
+/// A whole completion as one chunk whose deltas hold each full message.
+#[allow(clippy::useless_conversion)] // TEMP: until the types crate settles which fields are boxed
+fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
+    let mut chunk = ChatCompletionChunk {
+        id: completion.id.into(),
+        object: completion.object.into(),
+        created: completion.created,
+        model: completion.model.into(),
+        ..ChatCompletionChunk::default()
+    };
+    chunk.system_fingerprint = completion.system_fingerprint.map(Into::into);
+    chunk.service_tier = completion.service_tier;
+    chunk.usage = completion.usage;
+    chunk.prompt_filter_results = completion.prompt_filter_results;
+    chunk.extra = completion.extra;
+    for choice in completion.choices {
+        let message = choice.message;
+        let mut delta = ChunkDelta {
+            role: Some(message.role),
+            content: message.content.map(|content| match content {
+                Content::Text(text) => Content::Text(text),
+                parts => parts,
+            }),
+            refusal: message.refusal,
+            reasoning_content: message.reasoning_content,
+            reasoning: message.reasoning,
+            ..ChunkDelta::default()
+        };
+        delta.tool_calls = message.tool_calls.map(|calls| {
+            calls
+                .into_iter()
+                .enumerate()
+                .map(|(index, call)| ToolCallDelta {
+                    index: u32::try_from(index).ok(),
+                    id: Some(call.id),
+                    kind: Some(call.kind),
+                    function: Some(FunctionCallDelta {
+                        name: Some(call.function.name),
+                        arguments: Some(call.function.arguments),
+                        ..FunctionCallDelta::default()
+                    }),
+                    ..ToolCallDelta::default()
+                })
+                .collect()
+        });
+        delta.function_call = message.function_call.map(|call| {
+            FunctionCallDelta {
+                name: Some(call.name),
+                arguments: Some(call.arguments),
+                ..FunctionCallDelta::default()
+            }
+            .into()
+        });
+        let mut out = ChunkChoice {
+            index: choice.index,
+            delta,
+            ..ChunkChoice::default()
+        };
+        out.logprobs = choice.logprobs;
+        out.finish_reason = choice.finish_reason;
+        out.content_filter_results = choice.content_filter_results.map(Into::into);
+        out.extra = choice.extra;
+        chunk.choices.push(out);
+    }
+    chunk
+}

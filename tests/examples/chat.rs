@@ -1,0 +1,271 @@
+//! The demo: streams a chat completion and prints it as it arrives.
+//!
+//! ```text
+//! cargo run --example chat -- "Why is the sky blue?"
+//! cargo run --example chat -- --json "hi"            # one JSON object at the end
+//! cargo run --example chat -- --raw "hi"             # each payload as received
+//! cargo run --example chat -- --base-url http://127.0.0.1:8000/v1 --model my-model "hi"
+//! ```
+//!
+//! With `OPENAI_API_KEY` (or `OPENAI_BASE_URL`) set it talks to that API.
+//! With neither, and no `--base-url`, it starts an embedded replay server on
+//! 127.0.0.1 that answers with recorded provider streams (kept in this
+//! repository under `tests/data/fixtures`), paced like a real model, and says
+//! so — so the demo works offline on a fresh clone.
+//!
+//! Output: reasoning dimmed, the answer as it streams, tool calls as they
+//! complete, then usage and timing. With `--json`, nothing is printed while
+//! streaming; then the folded `chat.completion`, plus `"error": {"kind",
+//! "message", "status"}` when the stream did not end cleanly (exit status 1).
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chatstream::types::{
+    Accumulator, AccumulatorEvent, ChatCompletionMessage, ChatCompletionRequest,
+};
+use chatstream::{Client, Error, ErrorKind};
+use chatstream_tests::data_dir;
+use chatstream_tests::mock::{MockServer, ReplayHandler};
+use serde_json::{Value, json};
+
+struct Args {
+    prompt: String,
+    base_url: Option<String>,
+    model: Option<String>,
+    json: bool,
+    raw: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        prompt: "Why is the sky blue?".to_owned(),
+        base_url: None,
+        model: None,
+        json: false,
+        raw: false,
+    };
+    let mut words = Vec::new();
+    let mut iter = std::env::args().skip(1);
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--json" => args.json = true,
+            "--raw" => args.raw = true,
+            "--base-url" => args.base_url = Some(iter.next().ok_or("--base-url needs a URL")?),
+            "--model" => args.model = Some(iter.next().ok_or("--model needs a name")?),
+            "-h" | "--help" => {
+                return Err(
+                    "usage: chat [--base-url URL] [--model M] [--json] [--raw] [PROMPT]".into(),
+                );
+            }
+            _ => words.push(arg),
+        }
+    }
+    if !words.is_empty() {
+        args.prompt = words.join(" ");
+    }
+    Ok(args)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(args).await {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("chat: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<ExitCode, String> {
+    let env_set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty());
+    let mut _replay = None;
+    let mut builder = Client::builder();
+    let mut model = args
+        .model
+        .clone()
+        .unwrap_or_else(|| "gpt-4o-mini".to_owned());
+    if let Some(url) = &args.base_url {
+        builder = chatstream::ClientBuilder::from_env().base_url(url);
+    } else if env_set("OPENAI_API_KEY") || env_set("OPENAI_BASE_URL") {
+        builder = chatstream::ClientBuilder::from_env();
+    } else {
+        let files = replay_files();
+        let server = MockServer::start(ReplayHandler::new(files))
+            .await
+            .map_err(|e| format!("cannot start the replay server: {e}"))?;
+        eprintln!(
+            "(no OPENAI_API_KEY: answering from recorded streams, replayed by a local server at {})",
+            server.url()
+        );
+        builder = builder.base_url(server.url()).no_proxy();
+        if args.model.is_none() {
+            model = "replay".to_owned();
+        }
+        _replay = Some(server);
+    }
+    let client = builder.build().map_err(|e| e.to_string())?;
+    let request = ChatCompletionRequest::new(
+        model,
+        vec![ChatCompletionMessage::user(args.prompt.as_str())],
+    )
+    .include_usage(true);
+
+    let mut stream = match client.create_chat_completion_stream(&request).await {
+        Ok(stream) => stream,
+        Err(error) => return Ok(report_failure(&args, None, &error)),
+    };
+    let mut accumulator = Accumulator::new();
+    let mut out = std::io::stdout().lock();
+    let dim = std::io::stdout().is_terminal();
+    let mut in_reasoning = false;
+    let mut failure = None;
+    while let Some(item) = stream.next().await {
+        let chunk = match item {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
+        };
+        if args.raw {
+            if let Some(payload) = stream.last_payload() {
+                let _ = writeln!(out, "{}", String::from_utf8_lossy(payload));
+            }
+        }
+        let pushed = accumulator.push_with(&chunk, |event| {
+            if args.json || args.raw {
+                return;
+            }
+            render(&mut out, event, dim, &mut in_reasoning);
+        });
+        if let Err(error) = pushed {
+            return Err(error.to_string());
+        }
+        let _ = out.flush();
+    }
+    let completion = accumulator.finish();
+    if let Some(error) = failure {
+        if !args.json {
+            let _ = writeln!(out);
+        }
+        return Ok(report_failure(&args, Some(&completion), &error));
+    }
+    if args.json {
+        let json = serde_json::to_string(&completion).map_err(|e| e.to_string())?;
+        let _ = writeln!(out, "{json}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let timing = stream.timing();
+    let _ = writeln!(out);
+    if let Some(usage) = &completion.usage {
+        let _ = writeln!(
+            out,
+            "\n[usage] prompt {} + completion {} = {} tokens",
+            usage.prompt_tokens, usage.completion_tokens, usage.total_tokens
+        );
+    }
+    let ms = |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{} ms", d.as_millis()));
+    let _ = writeln!(
+        out,
+        "[timing] first token {} · {} chunks · {} · longest gap {} ms · ended: {:?}",
+        ms(timing.time_to_first_token()),
+        timing.chunks(),
+        timing
+            .chunks_per_second()
+            .map_or("-".to_owned(), |rate| format!("{rate:.0} chunks/s")),
+        timing.max_gap().as_millis(),
+        stream.end_state(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render(out: &mut impl Write, event: AccumulatorEvent<'_>, dim: bool, in_reasoning: &mut bool) {
+    let (start, end) = if dim {
+        ("\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    let _ = match event {
+        AccumulatorEvent::ReasoningDelta { delta, .. } => {
+            *in_reasoning = true;
+            write!(out, "{start}{delta}{end}")
+        }
+        AccumulatorEvent::ContentDelta { delta, .. } => {
+            if std::mem::take(in_reasoning) {
+                let _ = write!(out, "\n\n");
+            }
+            write!(out, "{delta}")
+        }
+        AccumulatorEvent::RefusalDelta { delta, .. } => write!(out, "[refusal] {delta}"),
+        AccumulatorEvent::ToolCallArgumentsDone {
+            name, arguments, ..
+        } => {
+            writeln!(out, "\n→ tool call {name}({arguments})")
+        }
+        _ => Ok(()),
+    };
+}
+
+/// Reports a stream that did not end cleanly; returns the exit status.
+fn report_failure(
+    args: &Args,
+    completion: Option<&chatstream::types::ChatCompletion>,
+    error: &Error,
+) -> ExitCode {
+    if args.json {
+        let mut value = completion
+            .and_then(|c| serde_json::to_value(c).ok())
+            .unwrap_or_else(|| json!({}));
+        let kind = match error.kind() {
+            ErrorKind::Api => "api",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::Transport | ErrorKind::Connect => "transport",
+            ErrorKind::Decode | ErrorKind::TooManyEmptyEvents => "decode",
+            ErrorKind::Timeout => "timeout",
+            _ => "http",
+        };
+        if let Value::Object(map) = &mut value {
+            map.insert(
+                "error".to_owned(),
+                json!({
+                    "kind": kind,
+                    "message": error.to_string(),
+                    "status": error.status().map(|s| s.as_u16()),
+                }),
+            );
+        }
+        println!("{value}");
+    } else {
+        eprintln!("error ({}): {error}", error.kind());
+        if let Some(id) = error.request_id() {
+            eprintln!("request id: {id}");
+        }
+    }
+    ExitCode::FAILURE
+}
+
+/// The recorded streams the replay server answers with: clean, text-only
+/// OpenAI-shaped answers from a few providers.
+fn replay_files() -> Vec<std::path::PathBuf> {
+    let fixtures = data_dir().join("fixtures");
+    [
+        "deepseek/reasoner-reasoning-content.sse",
+        "openai/gpt4o-text-usage.sse",
+        "mistral/large-text-curl.sse",
+        "xai/grok-text-reasoning-long.sse",
+        "deepinfra/llama31-text-spaced-json.sse",
+    ]
+    .iter()
+    .map(|file| fixtures.join(file))
+    .collect()
+}
