@@ -11,11 +11,11 @@ use chatstream_types::{
 };
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{Method, Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use crate::body::RequestBody;
 use crate::builder::{ClientBuilder, Config};
 use crate::connect::{self, Connector};
 use crate::error::{Error, ErrorKind, Result};
@@ -35,7 +35,7 @@ pub struct Client {
 
 struct Inner {
     config: Config,
-    http: HyperClient<Connector, Full<Bytes>>,
+    http: HyperClient<Connector, RequestBody>,
 }
 
 impl fmt::Debug for Client {
@@ -272,12 +272,12 @@ impl Client {
         options: &RequestOptions,
         body: Bytes,
         stream: bool,
-    ) -> Result<Request<Full<Bytes>>> {
+    ) -> Result<Request<RequestBody>> {
         let config = &self.inner.config;
         let mut request = Request::builder()
             .method(Method::POST)
             .uri(uri.clone())
-            .body(Full::new(body))
+            .body(RequestBody::new(body))
             .map_err(|e| {
                 Error::new(ErrorKind::Request, "cannot build the request").with_source(e)
             })?;
@@ -413,7 +413,9 @@ pub(crate) async fn read_capped(
 ) -> Result<Bytes> {
     let read = async {
         let mut out = BytesMut::new();
-        while let Some(frame) = body.frame().await {
+        while let Some(frame) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+        {
             let frame = frame.map_err(|e| {
                 Error::new(
                     ErrorKind::Transport,

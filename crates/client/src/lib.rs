@@ -102,6 +102,7 @@
 //! The client needs a Tokio runtime with the time driver enabled.
 
 mod azure;
+mod body;
 mod builder;
 mod client;
 mod connect;
