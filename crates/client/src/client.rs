@@ -346,9 +346,10 @@ impl Client {
                 .with_headers(parts.headers.clone())
                 .with_retry_after(retry_after)
         };
-        let body = match read_capped(body, config.max_error_body, Some(Duration::from_secs(30)))
-            .await
-        {
+        // The error body is small; wait for it no longer than the stream
+        // would wait between bytes.
+        let patience = config.idle_timeout.or(config.response_timeout);
+        let body = match read_capped(body, config.max_error_body, patience).await {
             Ok(body) => body,
             Err(error) => {
                 return base("request failed; the error body could not be read").with_source(error);
@@ -398,7 +399,17 @@ fn encode_body(
 }
 
 fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
-    if error.is_connect() {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    let mut timed_out = false;
+    while let Some(current) = source {
+        timed_out |= current
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+        source = current.source();
+    }
+    if timed_out {
+        Error::new(ErrorKind::Timeout, "timed out connecting").with_source(error)
+    } else if error.is_connect() {
         Error::new(ErrorKind::Connect, "cannot connect").with_source(error)
     } else {
         Error::new(ErrorKind::Transport, "the request failed before a response").with_source(error)

@@ -22,7 +22,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use chatstream_sse::{Decoder, Event, Leftover};
+use chatstream_sse::{Decoder, Event};
 use chatstream_types::{
     Accumulator, AccumulatorEvent, ApiError, ChatCompletion, ChatCompletionChunk, ChunkChoice,
     ChunkDelta, ChunkParser, Content, ErrorResponse, FunctionCallDelta, StreamPayload,
@@ -387,8 +387,28 @@ impl ChatCompletionStream {
 
     /// The body ended: a clean end, a bare error body, or truncation.
     fn on_body_end(&mut self) -> Option<Result<ChatCompletionChunk>> {
-        let leftover = self.decoder.finish();
-        if self.tracker.all_finished() {
+        // What the body was in the middle of when it ended. Per the SSE rules
+        // it is not dispatched; complete it here only to see what was lost:
+        // nothing, a cut comment, or a `[DONE]` without its blank line (as
+        // Azure sends it) lose nothing; a cut chunk (the usage chunk, say)
+        // does.
+        self.decoder.feed(Bytes::from_static(b"\n\n"));
+        let mut lost_data = false;
+        loop {
+            match self.decoder.next_event() {
+                Ok(Some(event)) => {
+                    let data = event.data_bytes().trim_ascii();
+                    lost_data |= !data.is_empty() && data != b"[DONE]";
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    lost_data = true;
+                    break;
+                }
+            }
+        }
+        self.decoder.finish();
+        if self.tracker.all_finished() && !lost_data {
             self.end = Some(Ended::Clean(EndState::Finished));
             self.idle = None;
             return None;
@@ -403,13 +423,13 @@ impl ChatCompletionStream {
             }
         }
         let chunks = self.timing.chunks();
-        let message = match (chunks, leftover) {
-            (0, Leftover::Nothing) => "the body ended before any chunk".to_owned(),
-            (0, _) => "the body ended in the middle of the first event".to_owned(),
-            (_, Leftover::Nothing) => format!(
+        let message = match (chunks, lost_data) {
+            (0, false) => "the body ended before any chunk".to_owned(),
+            (0, true) => "the body ended in the middle of the first event".to_owned(),
+            (_, false) => format!(
                 "the body ended after {chunks} chunks without [DONE], with a choice unfinished"
             ),
-            (_, _) => format!("the body ended in the middle of an event, after {chunks} chunks"),
+            (_, true) => format!("the body ended in the middle of an event, after {chunks} chunks"),
         };
         Some(Err(self.fail(Error::new(ErrorKind::Truncated, message))))
     }
