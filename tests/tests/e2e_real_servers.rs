@@ -11,7 +11,9 @@
 //! passes without its server).
 //!
 //! Test names start with the server they need (`fakellm_`, `litellm_`,
-//! `mockllm_`, `llama_`): that is how the xtask picks a tier. The expected
+//! `mockllm_`, `llama_`): that is how the xtask picks a tier. A test that
+//! pins a known client bug would be named `…known_bug…` and marked
+//! `#[ignore = "bug: …"]`; the xtask skips those. The expected
 //! values come from the configs and from what each server really sends
 //! (`shared/real-servers.md`).
 
@@ -70,6 +72,13 @@ fn mock_llm() -> Client {
 fn llama() -> Client {
     client(&server("CHATSTREAM_E2E_LLAMA"), LLAMA_KEY)
 }
+
+/// One llama-cpp-python request at a time: the server holds one model and
+/// swaps it when a request names the other alias, which cuts a running stream
+/// short (seen: 3 tokens, then `[DONE]` with no finish_reason, while a
+/// `gemma-3-270m-tools` request ran beside it). That is the server's doing;
+/// the tests take turns so that they test the client.
+static LLAMA_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn ask(model: &str, text: &str) -> ChatCompletionRequest {
     ChatCompletionRequest::new(model, vec![ChatCompletionMessage::user(text)])
@@ -145,7 +154,11 @@ async fn start_error(client: &Client, request: &ChatCompletionRequest) -> Error 
 
 fn assert_http(error: &Error, status: u16, message: &str) {
     assert_eq!(error.kind(), ErrorKind::Http, "{error:?}");
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(status), "{error:?}");
+    assert_eq!(
+        error.status().map(|s| s.as_u16()),
+        Some(status),
+        "{error:?}"
+    );
     let api = error.api_error().expect("the server's error object");
     assert!(
         api.message.contains(message),
@@ -153,6 +166,15 @@ fn assert_http(error: &Error, status: u16, message: &str) {
         api.message
     );
     assert!(error.to_string().contains(message), "Display: {error}");
+}
+
+/// What fakellm streams for a request whose rule has an error status: its
+/// generic answer, `[mock response for MODEL, fingerprint HEX]`.
+fn assert_generic_fakellm_answer(text: &str) {
+    assert!(
+        text.starts_with("[mock response for gpt-4o-mini, fingerprint ") && text.ends_with(']'),
+        "{text:?}"
+    );
 }
 
 // ---------------------------------------------------------------- fakellm
@@ -222,13 +244,17 @@ async fn fakellm_bad_key_rule_is_a_401_without_streaming() {
             .await
             .unwrap_err();
         assert_http(&error, 401, "Incorrect API key provided");
-        assert_eq!(error.api_error().unwrap().kind.as_deref(), Some("mock_error"));
+        assert_eq!(
+            error.api_error().unwrap().kind.as_deref(),
+            Some("mock_error")
+        );
 
-        // fakellm ignores its rules when streaming: the same request streams
-        // the default answer (what the server really does, not a client bug).
+        // fakellm ignores a rule's status when streaming: the same request
+        // streams its generic mock answer instead (what the server really
+        // does, not a client bug).
         let (completion, end) = complete(&client, &ask("gpt-4o-mini", "Hello!")).await;
         assert_eq!(end, EndState::Done);
-        assert_eq!(text_of(&completion, 0), CONFIGURED_TEXT);
+        assert_generic_fakellm_answer(&text_of(&completion, 0));
     })
     .await;
 }
@@ -248,7 +274,7 @@ async fn fakellm_rate_limit_rule_is_a_429_without_streaming() {
         let (completion, end) =
             complete(&client, &ask("gpt-4o-mini", "please trigger-429 now")).await;
         assert_eq!(end, EndState::Done);
-        assert_eq!(text_of(&completion, 0), CONFIGURED_TEXT);
+        assert_generic_fakellm_answer(&text_of(&completion, 0));
     })
     .await;
 }
@@ -393,7 +419,11 @@ async fn litellm_wrong_or_missing_key_is_a_typed_error() {
 async fn litellm_unknown_model_is_a_400() {
     limit(60, async {
         let error = start_error(&litellm(), &ask("no-such-model", "Hello!")).await;
-        assert_http(&error, 400, "Invalid model name passed in model=no-such-model");
+        assert_http(
+            &error,
+            400,
+            "Invalid model name passed in model=no-such-model",
+        );
         assert_eq!(
             error.api_error().unwrap().kind.as_deref(),
             Some("invalid_request_error")
@@ -443,6 +473,36 @@ async fn litellm_non_streaming_completion() {
             .unwrap();
         assert_eq!(text_of(&completion, 0), CONFIGURED_TEXT);
         assert!(completion.usage.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the real servers: cargo xtask e2e"]
+async fn litellm_n_2_streams_two_choices() {
+    limit(60, async {
+        // fakellm and mock-llm ignore `n`; LiteLLM's mock interleaves two
+        // choices in each chunk. It sends a finish_reason for choice 0 only
+        // (its quirk), then [DONE].
+        let request = ask("mock-gpt", "Hello!").n(2).include_usage(true);
+        let (completion, end) = complete(&litellm(), &request).await;
+        assert_eq!(end, EndState::Done);
+        assert_eq!(completion.choices.len(), 2);
+        assert_eq!(text_of(&completion, 0), CONFIGURED_TEXT);
+        assert_eq!(text_of(&completion, 1), CONFIGURED_TEXT);
+        assert_eq!(finish_of(&completion, 0), Some(FinishReason::Stop));
+        assert_eq!(finish_of(&completion, 1), None, "LiteLLM sends none");
+        assert!(completion.usage.is_some());
+
+        let whole = litellm()
+            .create_chat_completion(&ask("mock-gpt", "Hello!").n(2))
+            .await
+            .unwrap();
+        assert_eq!(whole.choices.len(), 2);
+        for index in [0, 1] {
+            assert_eq!(text_of(&whole, index), CONFIGURED_TEXT);
+            assert_eq!(finish_of(&whole, index), Some(FinishReason::Stop));
+        }
     })
     .await;
 }
@@ -558,13 +618,17 @@ async fn mockllm_split_surrogate_pair_is_a_decode_error_today() {
 #[tokio::test]
 #[ignore = "needs the real servers: cargo xtask e2e"]
 async fn llama_streams_real_tokens() {
+    let _turn = LLAMA_TURN.lock().await;
     limit(180, async {
         let request = ask("gemma-3-270m", "Tell me about the history of Paris.")
             .max_tokens(32)
             .temperature(0.0)
             .seed(42);
         let client = llama();
-        let stream = client.create_chat_completion_stream(&request).await.unwrap();
+        let stream = client
+            .create_chat_completion_stream(&request)
+            .await
+            .unwrap();
         let collected = stream.collect_completion().await;
         let end = collected.end.unwrap();
         assert_eq!(end, EndState::Done);
@@ -592,6 +656,7 @@ async fn llama_streams_real_tokens() {
 #[tokio::test]
 #[ignore = "needs the real servers: cargo xtask e2e"]
 async fn llama_tool_call_deltas_repeating_id_and_name_fold_into_one_call() {
+    let _turn = LLAMA_TURN.lock().await;
     limit(240, async {
         let request = ask("gemma-3-270m-tools", "What is the weather in Paris?")
             .tool(weather_tool())
@@ -599,7 +664,10 @@ async fn llama_tool_call_deltas_repeating_id_and_name_fold_into_one_call() {
             .temperature(0.0)
             .seed(42);
         let client = llama();
-        let mut stream = client.create_chat_completion_stream(&request).await.unwrap();
+        let mut stream = client
+            .create_chat_completion_stream(&request)
+            .await
+            .unwrap();
         let mut accumulator = chatstream::types::Accumulator::new();
         let mut deltas_with_id = 0;
         while let Some(chunk) = stream.next().await {
@@ -633,6 +701,7 @@ async fn llama_tool_call_deltas_repeating_id_and_name_fold_into_one_call() {
 #[tokio::test]
 #[ignore = "needs the real servers: cargo xtask e2e"]
 async fn llama_context_overflow_is_truncated_never_success() {
+    let _turn = LLAMA_TURN.lock().await;
     limit(180, async {
         // n_ctx is 2048: 3000 words are well past it. The server answers
         // 200 text/event-stream with an empty body (the exception is only in
@@ -650,13 +719,17 @@ async fn llama_context_overflow_is_truncated_never_success() {
         assert!(stream.next().await.is_none());
         assert_eq!(stream.end_state(), None);
 
-        let collected = client
+        // A new client: the server closes the connection after this answer
+        // although it said keep-alive, so a pooled connection could be dead
+        // (with retries off, that request would fail as Transport).
+        let collected = llama()
             .create_chat_completion_stream(&request)
             .await
             .unwrap()
             .collect_completion()
             .await;
         assert_eq!(collected.end.unwrap_err().kind(), ErrorKind::Truncated);
+        assert_eq!(collected.completion.choices.len(), 0, "nothing arrived");
     })
     .await;
 }
@@ -664,6 +737,7 @@ async fn llama_context_overflow_is_truncated_never_success() {
 #[tokio::test]
 #[ignore = "needs the real servers: cargo xtask e2e"]
 async fn llama_wrong_key_is_a_401_with_the_body() {
+    let _turn = LLAMA_TURN.lock().await;
     limit(60, async {
         let client = client(&server("CHATSTREAM_E2E_LLAMA"), "sk-wrong");
         let error = start_error(&client, &ask("gemma-3-270m", "Hello")).await;

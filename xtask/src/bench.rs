@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: the decode benchmarks against the peers.
+//! `cargo xtask bench`: the benchmarks against the peers.
 //!
 //! Generates the corpora if they are missing (see [`crate::corpus`]), then
 //! runs the `chatstream-bench` binary (package `benches/`) in release mode
@@ -11,7 +11,10 @@
 //! bytes: parsing each event's payload into our chunk type versus
 //! async-openai's (issue 2), and decoding the Server-Sent Events framing
 //! delivered in pieces of 1 KiB, 16 KiB and all at once versus sse-stream and
-//! eventsource-stream (issue 3). It prints a table and writes
+//! eventsource-stream (issue 3). Group `client` streams the `text` corpus
+//! over loopback HTTP from the `mock-server` binary of `chatstream-tests`
+//! (built here in release mode, next to the bench binary) to our client,
+//! async-openai's and a bare hyper request. It prints a table and writes
 //! `target/bench-corpus/results.json`.
 
 use crate::corpus;
@@ -22,11 +25,12 @@ use crate::util::{cargo, run, workspace_root};
 const DEFAULT_CHUNKS: usize = 200_000;
 
 /// Entry point for `cargo xtask bench [--chunks N] [--regen] [--only
-/// types|sse] [--runs N]`.
+/// types|sse|client] [--runs N] [--client-runtime current|multi]`.
 pub fn run_bench(args: &[String]) -> Result<(), String> {
     let mut chunks = DEFAULT_CHUNKS;
     let mut regen = false;
     let mut passed: Vec<String> = Vec::new();
+    let mut only = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -39,11 +43,16 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             }
             "--regen" => regen = true,
             "--only" => {
-                let value = args.next().ok_or("--only needs `types` or `sse`")?;
-                if value != "types" && value != "sse" {
-                    return Err(format!("--only takes `types` or `sse`, got `{value}`"));
+                let value = args
+                    .next()
+                    .ok_or("--only needs `types`, `sse` or `client`")?;
+                if !["types", "sse", "client"].contains(&value.as_str()) {
+                    return Err(format!(
+                        "--only takes `types`, `sse` or `client`, got `{value}`"
+                    ));
                 }
                 passed.extend(["--only".to_owned(), value.clone()]);
+                only = Some(value.as_str());
             }
             "--runs" => {
                 let value = args.next().ok_or("--runs needs a number")?;
@@ -52,11 +61,27 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
                     .map_err(|e| format!("--runs {value}: {e}"))?;
                 passed.extend(["--runs".to_owned(), value.clone()]);
             }
+            "--client-runtime" => {
+                let value = args
+                    .next()
+                    .ok_or("--client-runtime needs current or multi")?;
+                passed.extend(["--client-runtime".to_owned(), value.clone()]);
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     let dir = "target/bench-corpus";
     corpus::ensure(&workspace_root().join(dir), chunks, regen)?;
+    if only.is_none_or(|group| group == "client") {
+        run(cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "chatstream-tests",
+            "--bin",
+            "mock-server",
+        ]))?;
+    }
     run(cargo()
         .args(["run", "--release", "-p", "chatstream-bench", "--", dir])
         .args(&passed)

@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: the same checks as `.ci/run`, for running locally.
+//! `cargo xtask ci`: the same checks as `.ci/run`, for running locally
+//! (including the end-to-end tier against real servers, `cargo xtask e2e`).
 //!
 //! The list is kept short and identical to `.ci/run` on purpose: a check that
 //! only CI runs is a check developers learn about too late.
@@ -25,5 +26,8 @@ pub fn run_all(args: &[String]) -> Result<(), String> {
     run(cargo()
         .args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-Dwarnings"))?;
-    deps::check()
+    deps::check()?;
+    // End-to-end tests against independent servers (installs cached outside
+    // the clone).
+    crate::e2e::run_e2e(&["--tier".to_owned(), "all".to_owned()])
 }

@@ -10,6 +10,12 @@
 //! - `ci` — the checks `.ci/run` runs: tests, rustfmt, clippy with warnings
 //!   denied, rustdoc with warnings denied, and the dependency rules.
 //! - `deps` — the dependency rules alone, with the client's crate count.
+//! - `e2e [--tier fast|model|all]` — install (cached outside the clone),
+//!   start and stop the independent OpenAI-compatible servers, and run
+//!   `tests/tests/e2e_real_servers.rs` against them.
+//! - `fuzz <target|list> [--time SECONDS] [--jobs N]` — run a libFuzzer
+//!   target of `fuzz/` with cargo-fuzz (`RUSTC_BOOTSTRAP=1`), seeding its
+//!   corpus from `tests/data`.
 //! - `sync-data [--check] [--from DIR]` — copy the shared fixture corpus and SSE
 //!   vectors (default `../shared`) into `tests/data`, or with `--check` only
 //!   report what differs.
@@ -20,6 +26,8 @@ mod bench;
 mod ci;
 mod corpus;
 mod deps;
+mod e2e;
+mod fuzz;
 mod sync_data;
 mod util;
 
@@ -33,6 +41,8 @@ fn main() -> ExitCode {
         "bench" => bench::run_bench(rest),
         "ci" => ci::run_all(rest),
         "deps" => deps::run(rest),
+        "e2e" => e2e::run_e2e(rest),
+        "fuzz" => fuzz::run_fuzz(rest),
         "sync-data" => sync_data::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
@@ -57,5 +67,11 @@ commands:
                           the decode benchmarks against the peers
   ci                      run the CI checks (test, fmt, clippy, doc, dependency rules)
   deps                    check the layers' dependency rules and count the client's crates
+  e2e [--tier fast|model|all]
+                          run the client against real servers on loopback
+                          (default fast; installs are cached outside the clone)
+  fuzz <target|list> [--time SECONDS] [--jobs N]
+                          run a fuzz target (default 60 s) with cargo-fuzz;
+                          `list` names the targets
   sync-data [--check] [--from DIR]
                           copy ../shared fixtures and SSE vectors into tests/data";
