@@ -2,8 +2,8 @@
 //! layers against the peers, on the corpora `cargo xtask bench` generates.
 //!
 //! ```text
-//! chatstream-bench <corpus-dir> [--only types|sse] [--runs N] [--json out.json]
-//!                  [--eventsource-cap N]
+//! chatstream-bench <corpus-dir> [--only types|sse|client] [--runs N] [--json out.json]
+//!                  [--eventsource-cap N] [--client-runtime current|multi]
 //! ```
 //!
 //! For each corpus (`sse_text.bin`, `sse_tools.bin`, `sse_azure.bin` in
@@ -15,6 +15,14 @@
 //! - `sse` (issue 3) — bytes to events at 1 KiB, 16 KiB and whole-buffer
 //!   pieces: our `Decoder` against sse-stream and eventsource-stream, with a
 //!   memchr scan as the ceiling.
+//!
+//! A third group, `client` (see [`client`]), streams the `text` corpus over
+//! loopback HTTP from the `mock-server` binary of `chatstream-tests` (built
+//! next to this one) to our whole client, async-openai's client and a bare
+//! hyper request, each in a child process of its own (this binary with a
+//! hidden `--client-method` flag) so that each one's peak RSS is its own;
+//! and the time to the first chunk of a short stream, ours against bare
+//! hyper.
 //!
 //! Each number is the best of `--runs` (default 5) timed with
 //! `std::time::Instant`; allocations are counted by a counting global
@@ -28,6 +36,7 @@
 //! workspace, so plain `cargo build` / `cargo test` never compile it.
 
 mod alloc;
+mod client;
 mod measure;
 mod report;
 mod sse;
@@ -57,8 +66,11 @@ const PIECES: [(&str, Option<usize>); 3] = [
 /// (200,000 events) would take minutes per run.
 const DEFAULT_EVENTSOURCE_CAP: usize = 5_000;
 
-const USAGE: &str = "usage: chatstream-bench <corpus-dir> [--only types|sse] [--runs N] \
-                     [--json out.json] [--eventsource-cap N]";
+const USAGE: &str = "usage: chatstream-bench <corpus-dir> [--only types|sse|client] [--runs N] \
+                     [--json out.json] [--eventsource-cap N] [--client-runtime current|multi]";
+
+/// The groups `--only` accepts.
+const GROUPS: [&str; 3] = ["types", "sse", "client"];
 
 /// The command line.
 #[derive(Debug)]
@@ -68,10 +80,18 @@ struct Options {
     runs: u32,
     json: Option<PathBuf>,
     eventsource_cap: usize,
+    client_runtime: String,
 }
 
 fn main() -> ExitCode {
-    match parse_args().and_then(|options| run(&options)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // A child process of group `client`, measuring one method.
+    let result = if args.first().is_some_and(|arg| arg == "--client-method") {
+        client::child_main(&args)
+    } else {
+        parse_args().and_then(|options| run(&options))
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("chatstream-bench: {message}");
@@ -89,14 +109,17 @@ fn parse_args() -> Result<Options, String> {
         runs: 5,
         json: None,
         eventsource_cap: DEFAULT_EVENTSOURCE_CAP,
+        client_runtime: "current".to_owned(),
     };
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value\n{USAGE}"));
         match arg.as_str() {
             "--only" => {
                 let group = value("--only")?;
-                if group != "types" && group != "sse" {
-                    return Err(format!("--only takes `types` or `sse`, got `{group}`"));
+                if !GROUPS.contains(&group.as_str()) {
+                    return Err(format!(
+                        "--only takes `types`, `sse` or `client`, got `{group}`"
+                    ));
                 }
                 options.only = Some(group);
             }
@@ -110,6 +133,15 @@ fn parse_args() -> Result<Options, String> {
                 options.eventsource_cap = cap
                     .parse()
                     .map_err(|e| format!("--eventsource-cap {cap}: {e}"))?;
+            }
+            "--client-runtime" => {
+                let kind = value("--client-runtime")?;
+                if kind != "multi" && kind != "current" {
+                    return Err(format!(
+                        "--client-runtime takes current or multi, got {kind}"
+                    ));
+                }
+                options.client_runtime = kind;
             }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other if other.starts_with('-') || dir.is_some() => {
@@ -130,7 +162,8 @@ fn run(options: &Options) -> Result<(), String> {
         options.runs.max(1)
     );
     let mut rows = Vec::new();
-    for name in CORPORA {
+    let decode = wants("types") || wants("sse");
+    for name in CORPORA.into_iter().filter(|_| decode) {
         let path = options.dir.join(format!("sse_{name}.bin"));
         let data = std::fs::read(&path).map_err(|e| {
             format!(
@@ -152,7 +185,15 @@ fn run(options: &Options) -> Result<(), String> {
             rows.extend(bench_sse(name, &buffer, events, options)?);
         }
     }
+    if wants("client") {
+        rows.extend(client::bench(
+            &options.dir,
+            options.runs.max(1),
+            &options.client_runtime,
+        )?);
+    }
     report::print_summary(&rows);
+    client::print_targets(&rows);
     if let Some(path) = &options.json {
         report::write_json(path, &rows)?;
         println!("\nwrote {}", path.display());

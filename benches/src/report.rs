@@ -18,7 +18,7 @@ use crate::measure::Measured;
 /// One measured method.
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
-    /// `types` or `sse`.
+    /// `types`, `sse` or `client`.
     pub group: &'static str,
     /// `text`, `tools` or `azure`.
     pub corpus: String,
@@ -48,6 +48,10 @@ pub struct Row {
     /// Anything that qualifies the numbers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Numbers only some groups have (`client`: peak RSS, time to first
+    /// chunk).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
 }
 
 impl Row {
@@ -77,6 +81,7 @@ impl Row {
             first_failure: measured.outcome.first_failure.clone(),
             ratio_to: BTreeMap::new(),
             note: None,
+            metrics: BTreeMap::new(),
         }
     }
 }
