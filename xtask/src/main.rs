@@ -4,7 +4,7 @@
 //!
 //! Commands:
 //!
-//! - `bench [--chunks N] [--regen] [--only types|sse] [--runs N]` — generate
+//! - `bench [--chunks N] [--regen] [--only types|sse|client] [--runs N] [--client-runtime current|multi]` — generate
 //!   the benchmark corpora if missing and run the decode benchmarks against
 //!   the peers (package `benches/`, not a default member).
 //! - `ci` — the checks `.ci/run` runs: tests, rustfmt, clippy with warnings
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  bench [--chunks N] [--regen] [--only types|sse] [--runs N]
+  bench [--chunks N] [--regen] [--only types|sse|client] [--runs N] [--client-runtime current|multi]
                           generate the corpora (default 200000 chunks) and run
                           the decode benchmarks against the peers
   ci                      run the CI checks (test, fmt, clippy, doc, dependency rules)
