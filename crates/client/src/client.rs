@@ -10,7 +10,7 @@ use chatstream_types::{
     validate_reasoning_request,
 };
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use http::{Method, Request, Response};
+use http::{HeaderMap, Method, Request, Response};
 use hyper::body::{Body, Incoming};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -36,6 +36,11 @@ pub struct Client {
 struct Inner {
     config: Config,
     http: HyperClient<Connector, RequestBody>,
+    /// The headers every request carries, built once.
+    base_headers: HeaderMap,
+    /// The chat-completions URL when it does not depend on the model (not
+    /// Azure), parsed once.
+    chat_uri: Option<http::Uri>,
 }
 
 impl fmt::Debug for Client {
@@ -89,10 +94,17 @@ impl Client {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .http2_only(http2_prior_knowledge);
+        let base_headers = base_headers(&config);
+        let chat_uri = match config.azure {
+            Some(_) => None,
+            None => format!("{}/chat/completions", config.base_url).parse().ok(),
+        };
         Client {
             inner: Arc::new(Inner {
                 http: builder.build(connector),
                 config,
+                base_headers,
+                chat_uri,
             }),
         }
     }
@@ -251,6 +263,9 @@ impl Client {
 
     /// The chat-completions URL for `model`.
     fn url(&self, model: &str) -> Result<http::Uri> {
+        if let Some(uri) = &self.inner.chat_uri {
+            return Ok(uri.clone());
+        }
         let config = &self.inner.config;
         let url = match &config.azure {
             Some(azure) => format!(
@@ -281,8 +296,7 @@ impl Client {
             .map_err(|e| {
                 Error::new(ErrorKind::Request, "cannot build the request").with_source(e)
             })?;
-        let headers = request.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let mut headers = self.inner.base_headers.clone();
         headers.insert(
             ACCEPT,
             HeaderValue::from_static(if stream {
@@ -291,33 +305,6 @@ impl Client {
                 "application/json"
             }),
         );
-        headers.insert(USER_AGENT, config.user_agent.clone());
-        if let Some(key) = &config.api_key {
-            if config.azure.is_some() {
-                headers.insert(HeaderName::from_static("api-key"), key.clone());
-            } else {
-                let mut bearer = BytesMut::with_capacity(7 + key.len());
-                bearer.extend_from_slice(b"Bearer ");
-                bearer.extend_from_slice(key.as_bytes());
-                let mut value = HeaderValue::from_maybe_shared(bearer.freeze()).map_err(|_| {
-                    Error::new(
-                        ErrorKind::Request,
-                        "the API key is not a valid header value",
-                    )
-                })?;
-                value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
-            }
-        }
-        if let Some(organization) = &config.organization {
-            headers.insert(
-                HeaderName::from_static("openai-organization"),
-                organization.clone(),
-            );
-        }
-        if let Some(project) = &config.project {
-            headers.insert(HeaderName::from_static("openai-project"), project.clone());
-        }
         if let Some(proxies) = &config.proxies {
             if uri.scheme_str() == Some("http") {
                 if let Some(auth) = proxies.intercept(uri).and_then(|i| i.basic_auth().cloned()) {
@@ -325,12 +312,10 @@ impl Client {
                 }
             }
         }
-        for (name, value) in &config.default_headers {
-            headers.insert(name, value.clone());
-        }
         for (name, value) in &options.headers {
             headers.insert(name, value.clone());
         }
+        *request.headers_mut() = headers;
         Ok(request)
     }
 
@@ -370,6 +355,43 @@ impl Client {
     }
 }
 
+/// The headers every request carries: content type, user agent, the key,
+/// organization, project, and the configured default headers (last, so they
+/// can override the others).
+fn base_headers(config: &Config) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(USER_AGENT, config.user_agent.clone());
+    if let Some(key) = &config.api_key {
+        if config.azure.is_some() {
+            headers.insert(HeaderName::from_static("api-key"), key.clone());
+        } else {
+            let mut bearer = BytesMut::with_capacity(7 + key.len());
+            bearer.extend_from_slice(b"Bearer ");
+            bearer.extend_from_slice(key.as_bytes());
+            // The key was checked to be a valid header value when it was set,
+            // so the prefixed value is valid too.
+            if let Ok(mut value) = HeaderValue::from_maybe_shared(bearer.freeze()) {
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+        }
+    }
+    if let Some(organization) = &config.organization {
+        headers.insert(
+            HeaderName::from_static("openai-organization"),
+            organization.clone(),
+        );
+    }
+    if let Some(project) = &config.project {
+        headers.insert(HeaderName::from_static("openai-project"), project.clone());
+    }
+    for (name, value) in &config.default_headers {
+        headers.insert(name, value.clone());
+    }
+    headers
+}
+
 /// The request body: the request with `stream` forced, and the per-request
 /// fields merged at the top level.
 fn encode_body(
@@ -380,11 +402,24 @@ fn encode_body(
     let encode_error = |e: serde_json::Error| {
         Error::new(ErrorKind::Request, "cannot encode the request").with_source(e)
     };
-    let needs_copy = !options.body.is_empty() || (stream && request.stream != Some(true));
-    if !needs_copy {
+    if options.body.is_empty() && (!stream || request.stream == Some(true)) {
         return serde_json::to_vec(request)
             .map(Bytes::from)
             .map_err(encode_error);
+    }
+    if options.body.is_empty() && request.stream.is_none() {
+        // The common case: insert `"stream":true` as the first member instead
+        // of copying the whole request to set the field.
+        let mut json = serde_json::to_vec(request).map_err(encode_error)?;
+        if json.first() == Some(&b'{') {
+            let member: &[u8] = if json.get(1) == Some(&b'}') {
+                b"\"stream\":true"
+            } else {
+                b"\"stream\":true,"
+            };
+            json.splice(1..1, member.iter().copied());
+            return Ok(Bytes::from(json));
+        }
     }
     let mut request = request.clone();
     if stream {
@@ -583,6 +618,7 @@ mod tests {
             "/openai/deployments/dep-o3/chat/completions"
         );
         let empty = Client::builder()
+            .base_url("https://x.openai.azure.com")
             .azure("v")
             .azure_deployment_mapper(|_| String::new())
             .no_proxy()
@@ -654,6 +690,14 @@ mod tests {
         assert_eq!(json["stream"], true);
         assert_eq!(json["top_k"], 5);
         assert_eq!(json["temperature"], 0.0);
+        // Without per-request fields, `stream` is spliced in, not copied in.
+        let fast = encode_body(&request(), &RequestOptions::new(), true).unwrap();
+        assert!(fast.starts_with(br#"{"stream":true,"model":"#), "{fast:?}");
+        let json: serde_json::Value = serde_json::from_slice(&fast).unwrap();
+        assert_eq!(json["messages"][0]["content"], "hi");
+        let explicit = encode_body(&request().stream(false), &RequestOptions::new(), true).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&explicit).unwrap();
+        assert_eq!(json["stream"], true, "an explicit false is overridden");
         let plain = encode_body(&request(), &RequestOptions::new(), false).unwrap();
         let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
         assert!(json.get("stream").is_none());

@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{
     Accumulator, AccumulatorEvent, ApiError, ChatCompletion, ChatCompletionChunk, ChunkChoice,
@@ -105,7 +105,8 @@ pub struct ChatCompletionStream {
     tracker: ChoiceTracker,
     timing: StreamTiming,
     last_payload: Option<Bytes>,
-    prefix: Option<BytesMut>,
+    /// The body's first frames (by reference), until the first event.
+    prefix: Option<Vec<Bytes>>,
     end: Option<Ended>,
 }
 
@@ -193,7 +194,7 @@ impl ChatCompletionStream {
             tracker: ChoiceTracker::default(),
             timing,
             last_payload: None,
-            prefix: Some(BytesMut::new()),
+            prefix: Some(Vec::new()),
             end: None,
         })
     }
@@ -311,8 +312,9 @@ impl ChatCompletionStream {
             idle.as_mut().reset(tokio::time::Instant::now() + timeout);
         }
         if let Some(prefix) = &mut self.prefix {
-            if prefix.len() + data.len() <= PREFIX_CAP {
-                prefix.extend_from_slice(data);
+            let held: usize = prefix.iter().map(Bytes::len).sum();
+            if held + data.len() <= PREFIX_CAP {
+                prefix.push(data.clone());
             } else {
                 self.prefix = None;
             }
@@ -413,12 +415,13 @@ impl ChatCompletionStream {
             self.idle = None;
             return None;
         }
-        if let Some(prefix) = self.prefix.take() {
+        if let Some(frames) = self.prefix.take() {
+            let prefix: Bytes = frames.concat().into();
             if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(&prefix) {
                 return Some(Err(self.fail(
                     Error::new(ErrorKind::Api, "the server answered with an error body")
                         .with_api(api)
-                        .with_payload(prefix.freeze()),
+                        .with_payload(prefix),
                 )));
             }
         }
