@@ -611,7 +611,6 @@ fn whole_completion(body: &Bytes) -> Result<VecDeque<ChatCompletionChunk>> {
 }
 
 /// A whole completion as one chunk whose deltas hold each full message.
-#[allow(clippy::useless_conversion)] // TEMP: until the types crate settles which fields are boxed
 fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
     let mut chunk = ChatCompletionChunk {
         id: completion.id.into(),

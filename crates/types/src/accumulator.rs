@@ -196,10 +196,12 @@ struct ChoiceState {
     tool_calls: Vec<ToolCallState>,
     /// The tool call the last fragment went to, for done events.
     current_tool: Option<u32>,
+    /// Where that call is in `tool_calls` (a hint: checked before use).
+    current_slot: Option<usize>,
     function_call: Option<(String, String)>,
     finish_reason: Option<FinishReason>,
     logprobs: Option<ChoiceLogprobs>,
-    content_filter_results: Option<ContentFilterResults>,
+    content_filter_results: Option<Box<ContentFilterResults>>,
     extra: Map<String, Value>,
     done: bool,
 }
@@ -458,12 +460,19 @@ impl TextBudget<'_> {
 }
 
 /// The slot for `index` in a sorted vector, inserted if new (within `limit`).
+#[inline]
 fn choice_slot(
     choices: &mut Vec<ChoiceState>,
     index: u32,
     limit: usize,
 ) -> Result<&mut ChoiceState, AccumulateError> {
-    let at = match choices.binary_search_by_key(&index, |c| c.index) {
+    // Usually one choice, or the last one again.
+    let last = choices.len().checked_sub(1);
+    let found = match last.filter(|&at| choices.get(at).is_some_and(|c| c.index == index)) {
+        Some(at) => Ok(at),
+        None => choices.binary_search_by_key(&index, |c| c.index),
+    };
+    let at = match found {
         Ok(at) => at,
         Err(at) => {
             if choices.len() >= limit {
@@ -484,7 +493,15 @@ fn choice_slot(
         .ok_or(AccumulateError::TooManyChoices { limit })
 }
 
+#[inline]
 fn merge_extra(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    // Usually empty: skip the call and the iterator.
+    if !from.is_empty() {
+        merge_extra_entries(into, from);
+    }
+}
+
+fn merge_extra_entries(into: &mut Map<String, Value>, from: &Map<String, Value>) {
     for (key, value) in from {
         into.insert(key.clone(), value.clone());
     }
@@ -603,7 +620,11 @@ impl ChoiceState {
                 }
             }
         }
-        if choice.content_filter_results.is_some() {
+        // Azure repeats the same results on every chunk: comparing them is
+        // cheaper than copying them again.
+        if choice.content_filter_results.is_some()
+            && self.content_filter_results != choice.content_filter_results
+        {
             self.content_filter_results
                 .clone_from(&choice.content_filter_results);
         }
@@ -649,7 +670,15 @@ impl ChoiceState {
         self.current_tool = Some(index);
 
         let limit = limits.max_tool_calls;
-        let at = match self.tool_calls.binary_search_by_key(&index, |t| t.index) {
+        // Fragments of one call come in a row: try the last one's slot first.
+        let last = self
+            .current_slot
+            .filter(|&at| self.tool_calls.get(at).is_some_and(|t| t.index == index));
+        let found = match last {
+            Some(at) => Ok(at),
+            None => self.tool_calls.binary_search_by_key(&index, |t| t.index),
+        };
+        let at = match found {
             Ok(at) => at,
             Err(at) => {
                 if self.tool_calls.len() >= limit {
@@ -665,6 +694,7 @@ impl ChoiceState {
                 at
             }
         };
+        self.current_slot = Some(at);
         let Some(call) = self.tool_calls.get_mut(at) else {
             return Err(AccumulateError::TooManyToolCalls { limit });
         };
@@ -683,6 +713,11 @@ impl ChoiceState {
                 .filter(|name| !name.is_empty()),
         );
         let piece = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
+        if call.arguments.capacity() == 0 && !piece.is_empty() {
+            // Arguments come a few bytes at a time: start with room for a
+            // typical call rather than growing through 8, 16, 32, 64 bytes.
+            call.arguments.reserve(piece.len().max(64));
+        }
         budget.append(&mut call.arguments, piece)?;
         on_event(AccumulatorEvent::ToolCallArgumentsDelta {
             choice: self.index,
@@ -797,7 +832,7 @@ impl ChoiceState {
             },
             finish_reason: self.finish_reason,
             logprobs: self.logprobs,
-            content_filter_results: self.content_filter_results,
+            content_filter_results: self.content_filter_results.map(|results| *results),
             extra: self.extra,
         }
     }

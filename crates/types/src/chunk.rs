@@ -20,8 +20,8 @@ use crate::{
 /// fails to parse for a missing or added field.
 ///
 /// Parse one with `serde_json::from_slice`, or — in a stream — with a
-/// [`ChunkParser`], which shares the strings that repeat in every chunk
-/// instead of allocating them again.
+/// [`ChunkParser`](crate::ChunkParser), which shares what repeats from chunk
+/// to chunk instead of parsing and allocating it again.
 ///
 /// ```
 /// use chatstream_types::{ChatCompletionChunk, FinishReason};
@@ -85,9 +85,10 @@ pub struct ChunkChoice {
     pub logprobs: Option<ChoiceLogprobs>,
     /// Set on the choice's last chunk.
     pub finish_reason: Option<FinishReason>,
-    /// Azure: content-filter results for this piece of output.
+    /// Azure: content-filter results for this piece of output (boxed: they
+    /// are large, and only Azure sends them).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_filter_results: Option<ContentFilterResults>,
+    pub content_filter_results: Option<Box<ContentFilterResults>>,
     /// Fields this crate does not name, as sent (OpenRouter
     /// `native_finish_reason`, vLLM `stop_reason`, …).
     #[serde(flatten)]
@@ -124,9 +125,10 @@ pub struct ChunkDelta {
     /// Fragments of tool calls.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta>>,
-    /// A fragment of a legacy function call (deprecated by OpenAI).
+    /// A fragment of a legacy function call (deprecated by OpenAI; boxed, as
+    /// it is rare).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub function_call: Option<FunctionCallDelta>,
+    pub function_call: Option<Box<FunctionCallDelta>>,
     /// Fields this crate does not name, as sent (OpenRouter
     /// `reasoning_details`, Groq `executed_tools` and `channel`, `audio`, …).
     #[serde(flatten)]

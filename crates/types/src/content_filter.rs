@@ -12,7 +12,7 @@ use crate::lenient::lenient_struct;
 /// them on every chunk, so they parse without allocating); any other category
 /// (`custom_blocklists`, `error`, new ones) is kept in
 /// [`extra`](Self::extra).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ContentFilterResults {
     /// Hate and fairness.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,7 +55,7 @@ lenient_struct!(ContentFilterResults, "content filter results" {
 });
 
 /// A severity-graded filter category.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct SeverityResult {
     /// Whether the content was filtered.
     pub filtered: bool,
@@ -73,7 +73,7 @@ lenient_struct!(SeverityResult, "a severity filter result" {
 });
 
 /// A detection filter category.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct DetectionResult {
     /// Whether the content was filtered.
     pub filtered: bool,
@@ -88,6 +88,70 @@ lenient_struct!(DetectionResult, "a detection filter result" {
     filtered: "filtered",
     detected: "detected",
 });
+
+// Equality as derived, with a shortcut for the `extra` maps, which are
+// nearly always empty: Azure repeats the same results on every chunk, and the
+// accumulator compares them to keep the last without copying it each time.
+
+/// Whether two `extra` maps are equal, empty ones told without iterating.
+#[inline]
+fn same_extra(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    (a.is_empty() && b.is_empty()) || a == b
+}
+
+impl PartialEq for ContentFilterResults {
+    fn eq(&self, other: &Self) -> bool {
+        // Destructured, so that a new field cannot be forgotten here.
+        let Self {
+            hate,
+            self_harm,
+            sexual,
+            violence,
+            jailbreak,
+            profanity,
+            protected_material_text,
+            protected_material_code,
+            extra,
+        } = self;
+        *hate == other.hate
+            && *self_harm == other.self_harm
+            && *sexual == other.sexual
+            && *violence == other.violence
+            && *jailbreak == other.jailbreak
+            && *profanity == other.profanity
+            && *protected_material_text == other.protected_material_text
+            && *protected_material_code == other.protected_material_code
+            && same_extra(extra, &other.extra)
+    }
+}
+
+impl PartialEq for SeverityResult {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        let Self {
+            filtered,
+            severity,
+            extra,
+        } = self;
+        *filtered == other.filtered
+            && *severity == other.severity
+            && same_extra(extra, &other.extra)
+    }
+}
+
+impl PartialEq for DetectionResult {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        let Self {
+            filtered,
+            detected,
+            extra,
+        } = self;
+        *filtered == other.filtered
+            && *detected == other.detected
+            && same_extra(extra, &other.extra)
+    }
+}
 
 /// Azure's filter results for one prompt (`prompt_filter_results` entries,
 /// also the older `prompt_annotations`).

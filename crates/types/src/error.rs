@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ContentFilterResults;
-use crate::lenient::{Key, insert_extra};
+use crate::lenient::{Format, KeySeed};
 
 /// The error object a server sends, in an error response body or inside a
 /// stream (go-openai's `APIError`).
@@ -161,17 +161,14 @@ impl<'de> Deserialize<'de> for ApiError {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ApiError, A::Error> {
                 let mut error = ApiError::default();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    match &*key.0 {
-                        "message" => error.message = text_of(map.next_value()?),
-                        "type" => error.kind = optional_text(map.next_value()?),
-                        "param" => error.param = optional_text(map.next_value()?),
-                        "code" => error.code = code_of(map.next_value()?),
-                        "innererror" => error.inner_error = map.next_value()?,
-                        _ => {
-                            let value = map.next_value::<Value>()?;
-                            insert_extra(&mut error.extra, key.0, value);
-                        }
+                while let Some(key) = map.next_key_seed(KeySeed(Format::Any))? {
+                    match key.bytes() {
+                        b"message" => error.message = text_of(map.next_value()?),
+                        b"type" => error.kind = optional_text(map.next_value()?),
+                        b"param" => error.param = optional_text(map.next_value()?),
+                        b"code" => error.code = code_of(map.next_value()?),
+                        b"innererror" => error.inner_error = map.next_value()?,
+                        _ => key.store_in(&mut map, &mut error.extra)?,
                     }
                 }
                 Ok(error)

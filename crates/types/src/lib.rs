@@ -44,11 +44,20 @@
 //!
 //! # Fast
 //!
-//! The typed path does not pay for that lenience: the visitors match known
-//! keys without allocating and only touch `extra` for a key they do not know
-//! (no `#[serde(flatten)]` buffering), and [`ChunkParser`] shares the strings
-//! every chunk repeats ([`SharedStr`]), so a typical text chunk costs two
-//! allocations — its `choices` vector and its text.
+//! The typed path does not pay for that lenience: the visitors match the keys
+//! they know as bytes, without allocating and without checking text they
+//! already know for UTF-8; they touch `extra` only for a key they do not know
+//! (no `#[serde(flatten)]` buffering) and fill structs in place instead of
+//! moving them up through every layer of `Result`. [`ChunkParser`] also uses
+//! what the chunks of a stream share: the strings every chunk repeats
+//! ([`SharedStr`], no allocation), and the bytes a chunk begins and ends with,
+//! which it does not parse again when the next chunk has them too. On the
+//! benchmark's corpora (`cargo xtask bench --only types`, 200,000 chunks
+//! each) it parses about 2.7 million text chunks per second, 1.9 to 2.1
+//! times as many as async-openai's chunk type through serde_json (1.6 to 1.7
+//! times on tool-call chunks, 1.9 to 2.1 times on Azure's), at two
+//! allocations per text chunk — its `choices` vector and its text (2.07 on
+//! average, a stream's first chunk allocating its strings).
 
 pub mod accumulator;
 mod accumulator_event;
@@ -63,6 +72,7 @@ mod logprobs;
 mod message;
 mod parser;
 mod request;
+mod reuse;
 mod shared_str;
 mod tool;
 mod tool_call;
