@@ -547,8 +547,13 @@ impl ChoiceState {
             let before = self.reasoning.len();
             content.append_thinking_to(&mut self.reasoning);
             if self.reasoning.len() > before {
+                // Parts are measured by appending them; over the budget, they
+                // are taken back so the accumulator never holds more.
+                if let Err(error) = budget.take(self.reasoning.len() - before) {
+                    self.reasoning.truncate(before);
+                    return Err(error);
+                }
                 self.reasoning_content_named = true;
-                budget.take(self.reasoning.len() - before)?;
             }
         }
         if self.reasoning.len() > reasoning_start {
@@ -574,7 +579,10 @@ impl ChoiceState {
                 let start = self.content.len();
                 parts.append_text_to(&mut self.content);
                 if self.content.len() > start {
-                    budget.take(self.content.len() - start)?;
+                    if let Err(error) = budget.take(self.content.len() - start) {
+                        self.content.truncate(start);
+                        return Err(error);
+                    }
                     on_event(AccumulatorEvent::ContentDelta {
                         choice: index,
                         delta: self.content.get(start..).unwrap_or(""),

@@ -1,7 +1,7 @@
 //! Inputs from the `chunk` and `accumulator` fuzz targets (`fuzz/`, run with
 //! `cargo xtask fuzz <target>`), replayed as plain tests: interesting inputs
 //! the fuzzers kept, which must keep passing, and the minimized inputs of
-//! their findings (ignored until fixed, so CI stays green).
+//! their findings.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -220,16 +220,12 @@ fn accumulator_limit_errors_as_the_fuzz_model_predicts() {
 // Findings.
 
 #[test]
-#[ignore = "fuzz finding: array content (text / thinking parts) past max_text_bytes is kept"]
-fn parts_content_past_the_text_limit_is_kept() {
+fn parts_content_past_the_text_limit_is_not_kept() {
     // Found by `accumulator` (one chunk whose `content` parts carry 65 537
-    // bytes of text against the 64 KiB limit). `ChoiceState::apply` appends
-    // thinking parts to the reasoning and text parts to the content *before*
-    // `budget.take`, so the push fails with `TooMuchText` but the text stays:
-    // the accumulator holds more than `max_text_bytes`, and a caller that
-    // goes on pushing after the error grows it without bound (here 10 bytes
-    // against a 4-byte limit). A string `content`, `reasoning`, `refusal` or
-    // `arguments` is checked before it is appended (see the test above).
+    // bytes of text against the 64 KiB limit): text and thinking parts were
+    // appended before the budget was checked, so a failed push left the text
+    // in place and repeated pushes grew it without bound. Now the parts are
+    // taken back when they do not fit.
     let mut accumulator = Accumulator::with_limits(small_limits(4));
     let parts = chunk(json!({"choices":[{"delta":{"content":[
         {"type":"text","text":"hello"},
