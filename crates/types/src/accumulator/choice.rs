@@ -1,0 +1,423 @@
+//! The folding state of one choice ([`ChoiceState`]) and of its tool calls
+//! ([`ToolCallState`]): how a chunk's choice is applied to it, which events
+//! that reports, and how it becomes the final [`Choice`]. This is where the
+//! [folding rules](super) are carried out per choice; the
+//! [`Accumulator`](super::Accumulator) keeps the stream-wide fields and the
+//! sorted vector of these.
+
+use serde_json::{Map, Value};
+
+use super::limits::TextBudget;
+use super::merge_extra;
+use crate::{
+    AccumulateError, AccumulatorEvent, AccumulatorLimits, ChatCompletionMessage, Choice,
+    ChoiceLogprobs, ChunkChoice, Content, ContentFilterResults, FinishReason, FunctionCall, Role,
+    ToolCall, ToolCallDelta, ToolType,
+};
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct ChoiceState {
+    pub(super) index: u32,
+    pub(super) role: Option<Role>,
+    pub(super) content: String,
+    pub(super) refusal: Option<String>,
+    pub(super) reasoning: String,
+    /// Whether any reasoning came as `reasoning_content` or thinking parts
+    /// (then the message reports it under that name), not only `reasoning`.
+    reasoning_content_named: bool,
+    /// Sorted by `index`.
+    pub(super) tool_calls: Vec<ToolCallState>,
+    /// The tool call the last fragment went to, for done events.
+    current_tool: Option<u32>,
+    /// Where that call is in `tool_calls` (a hint: checked before use).
+    current_slot: Option<usize>,
+    function_call: Option<(String, String)>,
+    pub(super) finish_reason: Option<FinishReason>,
+    logprobs: Option<ChoiceLogprobs>,
+    content_filter_results: Option<Box<ContentFilterResults>>,
+    extra: Map<String, Value>,
+    done: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct ToolCallState {
+    pub(super) index: u32,
+    pub(super) id: String,
+    pub(super) kind: Option<ToolType>,
+    pub(super) name: String,
+    pub(super) arguments: String,
+    done: bool,
+}
+
+/// The slot for `index` in a sorted vector, inserted if new (within `limit`).
+#[inline]
+pub(super) fn choice_slot(
+    choices: &mut Vec<ChoiceState>,
+    index: u32,
+    limit: usize,
+) -> Result<&mut ChoiceState, AccumulateError> {
+    // Usually one choice, or the last one again.
+    let last = choices.len().checked_sub(1);
+    let found = match last.filter(|&at| choices.get(at).is_some_and(|c| c.index == index)) {
+        Some(at) => Ok(at),
+        None => choices.binary_search_by_key(&index, |c| c.index),
+    };
+    let at = match found {
+        Ok(at) => at,
+        Err(at) => {
+            if choices.len() >= limit {
+                return Err(AccumulateError::TooManyChoices { limit });
+            }
+            choices.insert(
+                at,
+                ChoiceState {
+                    index,
+                    ..ChoiceState::default()
+                },
+            );
+            at
+        }
+    };
+    choices
+        .get_mut(at)
+        .ok_or(AccumulateError::TooManyChoices { limit })
+}
+
+fn first_non_empty(slot: &mut String, value: Option<&str>) {
+    if slot.is_empty() {
+        if let Some(value) = value {
+            slot.push_str(value);
+        }
+    }
+}
+
+impl ChoiceState {
+    pub(super) fn apply<F>(
+        &mut self,
+        choice: &ChunkChoice,
+        limits: &AccumulatorLimits,
+        budget: &mut TextBudget<'_>,
+        on_event: &mut F,
+    ) -> Result<(), AccumulateError>
+    where
+        F: FnMut(AccumulatorEvent<'_>),
+    {
+        let index = self.index;
+        let delta = &choice.delta;
+        if let Some(role) = &delta.role {
+            if self.role.is_none() && !role.as_str().is_empty() {
+                self.role = Some(role.clone());
+            }
+        }
+
+        // Reasoning first: providers send it before the answer.
+        let reasoning_start = self.reasoning.len();
+        if let Some(text) = &delta.reasoning_content {
+            self.reasoning_content_named = true;
+            budget.append(&mut self.reasoning, text)?;
+        }
+        if let Some(text) = &delta.reasoning {
+            budget.append(&mut self.reasoning, text)?;
+        }
+        if let Some(content @ Content::Parts(_)) = &delta.content {
+            let before = self.reasoning.len();
+            content.append_thinking_to(&mut self.reasoning);
+            if self.reasoning.len() > before {
+                // Parts are measured by appending them; over the budget, they
+                // are taken back so the accumulator never holds more.
+                if let Err(error) = budget.take(self.reasoning.len() - before) {
+                    self.reasoning.truncate(before);
+                    return Err(error);
+                }
+                self.reasoning_content_named = true;
+            }
+        }
+        if self.reasoning.len() > reasoning_start {
+            on_event(AccumulatorEvent::ReasoningDelta {
+                choice: index,
+                delta: self.reasoning.get(reasoning_start..).unwrap_or(""),
+                snapshot: &self.reasoning,
+            });
+        }
+
+        match &delta.content {
+            Some(Content::Text(text)) => {
+                let grew = budget.append(&mut self.content, text)?;
+                if grew {
+                    on_event(AccumulatorEvent::ContentDelta {
+                        choice: index,
+                        delta: text,
+                        snapshot: &self.content,
+                    });
+                }
+            }
+            Some(parts @ Content::Parts(_)) => {
+                let start = self.content.len();
+                parts.append_text_to(&mut self.content);
+                if self.content.len() > start {
+                    if let Err(error) = budget.take(self.content.len() - start) {
+                        self.content.truncate(start);
+                        return Err(error);
+                    }
+                    on_event(AccumulatorEvent::ContentDelta {
+                        choice: index,
+                        delta: self.content.get(start..).unwrap_or(""),
+                        snapshot: &self.content,
+                    });
+                }
+            }
+            None => {}
+        }
+
+        if let Some(text) = &delta.refusal {
+            let refusal = self.refusal.get_or_insert_with(String::new);
+            if budget.append(refusal, text)? {
+                on_event(AccumulatorEvent::RefusalDelta {
+                    choice: index,
+                    delta: text,
+                    snapshot: refusal,
+                });
+            }
+        }
+
+        for fragment in delta.tool_calls.iter().flatten() {
+            self.apply_tool_call(fragment, limits, budget, on_event)?;
+        }
+
+        if let Some(function) = &delta.function_call {
+            let (name, arguments) = self.function_call.get_or_insert_with(Default::default);
+            first_non_empty(name, function.name.as_deref().filter(|n| !n.is_empty()));
+            if let Some(piece) = &function.arguments {
+                budget.append(arguments, piece)?;
+            }
+        }
+
+        if let Some(logprobs) = &choice.logprobs {
+            let into = self.logprobs.get_or_insert_with(ChoiceLogprobs::default);
+            for (from, to) in [
+                (&logprobs.content, &mut into.content),
+                (&logprobs.refusal, &mut into.refusal),
+            ] {
+                if let Some(entries) = from {
+                    to.get_or_insert_with(Vec::new)
+                        .extend(entries.iter().cloned());
+                }
+            }
+        }
+        // Azure repeats the same results on every chunk: comparing them is
+        // cheaper than copying them again.
+        if choice.content_filter_results.is_some()
+            && self.content_filter_results != choice.content_filter_results
+        {
+            self.content_filter_results
+                .clone_from(&choice.content_filter_results);
+        }
+        merge_extra(&mut self.extra, &choice.extra);
+
+        if let Some(reason) = &choice.finish_reason {
+            self.finish_reason = Some(reason.clone());
+            if !self.done {
+                self.done = true;
+                self.emit_done(on_event);
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_tool_call<F>(
+        &mut self,
+        fragment: &ToolCallDelta,
+        limits: &AccumulatorLimits,
+        budget: &mut TextBudget<'_>,
+        on_event: &mut F,
+    ) -> Result<(), AccumulateError>
+    where
+        F: FnMut(AccumulatorEvent<'_>),
+    {
+        let id = fragment.id.as_deref().filter(|id| !id.is_empty());
+        let index = match fragment.index {
+            Some(index) => index,
+            None => {
+                let same_id = id.and_then(|id| self.tool_calls.iter().find(|t| t.id == id));
+                match same_id {
+                    Some(call) => call.index,
+                    None => self
+                        .tool_calls
+                        .last()
+                        .map_or(0, |last| last.index.saturating_add(1)),
+                }
+            }
+        };
+        if self.current_tool.is_some_and(|current| current != index) {
+            self.finish_current_tool(on_event);
+        }
+        self.current_tool = Some(index);
+
+        let limit = limits.max_tool_calls;
+        // Fragments of one call come in a row: try the last one's slot first.
+        let last = self
+            .current_slot
+            .filter(|&at| self.tool_calls.get(at).is_some_and(|t| t.index == index));
+        let found = match last {
+            Some(at) => Ok(at),
+            None => self.tool_calls.binary_search_by_key(&index, |t| t.index),
+        };
+        let at = match found {
+            Ok(at) => at,
+            Err(at) => {
+                if self.tool_calls.len() >= limit {
+                    return Err(AccumulateError::TooManyToolCalls { limit });
+                }
+                self.tool_calls.insert(
+                    at,
+                    ToolCallState {
+                        index,
+                        ..ToolCallState::default()
+                    },
+                );
+                at
+            }
+        };
+        self.current_slot = Some(at);
+        let Some(call) = self.tool_calls.get_mut(at) else {
+            return Err(AccumulateError::TooManyToolCalls { limit });
+        };
+        first_non_empty(&mut call.id, id);
+        if call.kind.is_none() {
+            call.kind = fragment
+                .kind
+                .clone()
+                .filter(|kind| !kind.as_str().is_empty());
+        }
+        let function = fragment.function.as_ref();
+        first_non_empty(
+            &mut call.name,
+            function
+                .and_then(|f| f.name.as_deref())
+                .filter(|name| !name.is_empty()),
+        );
+        let piece = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
+        if call.arguments.capacity() == 0 && !piece.is_empty() {
+            // Arguments come a few bytes at a time: start with room for a
+            // typical call rather than growing through 8, 16, 32, 64 bytes.
+            call.arguments.reserve(piece.len().max(64));
+        }
+        budget.append(&mut call.arguments, piece)?;
+        on_event(AccumulatorEvent::ToolCallArgumentsDelta {
+            choice: self.index,
+            index,
+            id: &call.id,
+            name: &call.name,
+            delta: piece,
+            arguments: &call.arguments,
+        });
+        Ok(())
+    }
+
+    fn finish_current_tool<F>(&mut self, on_event: &mut F)
+    where
+        F: FnMut(AccumulatorEvent<'_>),
+    {
+        let Some(current) = self.current_tool else {
+            return;
+        };
+        if let Ok(at) = self.tool_calls.binary_search_by_key(&current, |t| t.index) {
+            if let Some(call) = self.tool_calls.get_mut(at) {
+                if !call.done {
+                    call.done = true;
+                    on_event(AccumulatorEvent::ToolCallArgumentsDone {
+                        choice: self.index,
+                        index: call.index,
+                        id: &call.id,
+                        name: &call.name,
+                        arguments: &call.arguments,
+                    });
+                }
+            }
+        }
+    }
+
+    fn emit_done<F>(&mut self, on_event: &mut F)
+    where
+        F: FnMut(AccumulatorEvent<'_>),
+    {
+        let choice = self.index;
+        if !self.reasoning.is_empty() {
+            on_event(AccumulatorEvent::ReasoningDone {
+                choice,
+                reasoning: &self.reasoning,
+            });
+        }
+        if !self.content.is_empty() {
+            on_event(AccumulatorEvent::ContentDone {
+                choice,
+                content: &self.content,
+            });
+        }
+        if let Some(refusal) = self.refusal.as_deref().filter(|r| !r.is_empty()) {
+            on_event(AccumulatorEvent::RefusalDone { choice, refusal });
+        }
+        for call in self.tool_calls.iter_mut().filter(|call| !call.done) {
+            call.done = true;
+            on_event(AccumulatorEvent::ToolCallArgumentsDone {
+                choice,
+                index: call.index,
+                id: &call.id,
+                name: &call.name,
+                arguments: &call.arguments,
+            });
+        }
+        if let Some(finish_reason) = &self.finish_reason {
+            on_event(AccumulatorEvent::ChoiceFinished {
+                choice,
+                finish_reason,
+            });
+        }
+    }
+
+    pub(super) fn finish(self) -> Choice {
+        let tool_calls: Vec<ToolCall> = self
+            .tool_calls
+            .into_iter()
+            .map(|call| ToolCall {
+                id: call.id,
+                kind: call.kind.unwrap_or_else(|| ToolType::Other(String::new())),
+                function: FunctionCall {
+                    name: call.name,
+                    arguments: call.arguments,
+                    extra: Map::new(),
+                },
+                extra: Map::new(),
+            })
+            .collect();
+        let (reasoning_content, reasoning) =
+            match (self.reasoning.is_empty(), self.reasoning_content_named) {
+                (true, _) => (None, None),
+                (false, true) => (Some(self.reasoning), None),
+                (false, false) => (None, Some(self.reasoning)),
+            };
+        Choice {
+            index: self.index,
+            message: ChatCompletionMessage {
+                role: self.role.unwrap_or_else(|| Role::Other(String::new())),
+                content: Some(Content::Text(self.content)),
+                refusal: self.refusal.filter(|r| !r.is_empty()),
+                name: None,
+                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
+                tool_call_id: None,
+                function_call: self.function_call.map(|(name, arguments)| FunctionCall {
+                    name,
+                    arguments,
+                    extra: Map::new(),
+                }),
+                reasoning_content,
+                reasoning,
+                extra: Map::new(),
+            },
+            finish_reason: self.finish_reason,
+            logprobs: self.logprobs,
+            content_filter_results: self.content_filter_results.map(|results| *results),
+            extra: self.extra,
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The macros that generate the models' deserialization:
+//! [`lenient_struct!`] for structs with an `extra` map, [`string_enum!`] for
+//! the open string enums. They expand to impls of the traits of the parent
+//! module, named by `$crate::lenient::…` paths so they work from any module
+//! of the crate.
+
+/// Generates a lenient `Deserialize` (with [`Lenient`](super::Lenient) and
+/// [`LenientStruct`](super::LenientStruct)) for a struct that derives
+/// `Default` and has an `extra: serde_json::Map<String, Value>` field: known
+/// keys are matched without allocation, `null` gives the field's default,
+/// unknown keys go to `extra` (see [`Key::store_in`](super::Key::store_in)).
+/// Every field's type must implement [`Lenient`](super::Lenient).
+///
+/// ```text
+/// lenient_struct!(Usage, "a usage object" {
+///     prompt_tokens: "prompt_tokens",
+///     completion_tokens: "completion_tokens",
+/// });
+/// ```
+macro_rules! lenient_struct {
+    ($ty:ident, $expecting:literal { $($field:ident : $($key:literal)|+),* $(,)? }) => {
+        impl $crate::lenient::Pristine for $ty {
+            fn is_pristine(&self) -> bool {
+                $($crate::lenient::Pristine::is_pristine(&self.$field) &&)*
+                    self.extra.is_empty()
+            }
+        }
+
+        impl $crate::lenient::LenientStruct for $ty {
+            const EXPECTING: &'static str = $expecting;
+
+            fn visit_field<'de, A: ::serde::de::MapAccess<'de>>(
+                &mut self,
+                key: $crate::lenient::Key<'de>,
+                map: &mut A,
+                format: $crate::lenient::Format,
+            ) -> Result<(), A::Error> {
+                match key.bytes() {
+                    $(k if $(k == $key.as_bytes())||+ => {
+                        map.next_value_seed($crate::lenient::FieldIntoSeed {
+                            place: &mut self.$field,
+                            format,
+                        })?;
+                    })*
+                    _ => key.store_in(map, &mut self.extra)?,
+                }
+                Ok(())
+            }
+        }
+
+        impl $crate::lenient::Lenient for $ty {
+            fn deserialize_in<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+                format: $crate::lenient::Format,
+            ) -> Result<Self, D::Error> {
+                let mut out = <$ty as ::std::default::Default>::default();
+                $crate::lenient::deserialize_fields_into(deserializer, &mut out, format)?;
+                Ok(out)
+            }
+
+            fn deserialize_field_into<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+                place: &mut Self,
+                format: $crate::lenient::Format,
+            ) -> Result<(), D::Error> {
+                $crate::lenient::deserialize_struct_field_into(deserializer, place, format)
+            }
+
+            fn deserialize_push<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+                vec: &mut Vec<Self>,
+                format: $crate::lenient::Format,
+            ) -> Result<(), D::Error> {
+                vec.push(<$ty as ::std::default::Default>::default());
+                match vec.last_mut() {
+                    Some(place) => $crate::lenient::deserialize_fields_into(deserializer, place, format),
+                    None => Ok(()),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$ty as $crate::lenient::Lenient>::deserialize_in(deserializer, $crate::lenient::Format::Any)
+            }
+        }
+    };
+}
+
+/// Generates an open string enum: known values as unit variants, anything else
+/// (including `""`) kept as `Other(String)`, so a provider's new value never
+/// fails a parse and is never lost. Known values parse without allocating
+/// (and, in [`Format::Json`](super::Format::Json), without a UTF-8
+/// check).
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $ty:ident {
+            $($(#[$vmeta:meta])* $variant:ident => $text:literal),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $ty {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this crate does not name, kept as sent.
+            Other(String),
+        }
+
+        impl $ty {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)*
+                    Self::Other(other) => other,
+                }
+            }
+
+            /// The variant whose text is `bytes`, if any.
+            fn known(bytes: &[u8]) -> Option<Self> {
+                $(if bytes == $text.as_bytes() {
+                    return Some(Self::$variant);
+                })*
+                None
+            }
+        }
+
+        impl From<&str> for $ty {
+            fn from(value: &str) -> Self {
+                Self::known(value.as_bytes()).unwrap_or_else(|| Self::Other(value.to_owned()))
+            }
+        }
+
+        impl From<String> for $ty {
+            fn from(value: String) -> Self {
+                Self::known(value.as_bytes()).unwrap_or(Self::Other(value))
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl $crate::lenient::Lenient for $ty {
+            fn deserialize_in<'de, D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+                format: $crate::lenient::Format,
+            ) -> Result<Self, D::Error> {
+                struct EnumVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for EnumVisitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$ty, E> {
+                        Ok($ty::from(v))
+                    }
+                    fn visit_string<E: ::serde::de::Error>(self, v: String) -> Result<$ty, E> {
+                        Ok($ty::from(v))
+                    }
+                    fn visit_bytes<E: ::serde::de::Error>(self, v: &[u8]) -> Result<$ty, E> {
+                        match $ty::known(v) {
+                            Some(known) => Ok(known),
+                            None => $crate::lenient::utf8::<E>(v, &self).map($ty::from),
+                        }
+                    }
+                }
+                format.deserialize_string_like(deserializer, EnumVisitor)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$ty as $crate::lenient::Lenient>::deserialize_in(deserializer, $crate::lenient::Format::Any)
+            }
+        }
+    };
+}
+
+pub(crate) use {lenient_struct, string_enum};
