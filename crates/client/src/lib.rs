@@ -108,6 +108,7 @@ mod client;
 mod connect;
 mod env;
 mod error;
+mod not_streamed;
 mod options;
 mod rate_limit;
 mod retry;

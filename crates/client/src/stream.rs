@@ -24,9 +24,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{
-    Accumulator, AccumulatorEvent, ApiError, ChatCompletion, ChatCompletionChunk, ChunkChoice,
-    ChunkDelta, ChunkParser, Content, ErrorResponse, FunctionCallDelta, StreamPayload,
-    ToolCallDelta,
+    Accumulator, AccumulatorEvent, ApiError, ChatCompletion, ChatCompletionChunk, ChunkParser,
+    ErrorResponse, StreamPayload,
 };
 use futures_core::Stream;
 use http::header::CONTENT_TYPE;
@@ -37,6 +36,7 @@ use tokio::time::Sleep;
 use crate::builder::Config;
 use crate::client::{body_snippet, read_capped};
 use crate::error::{Error, ErrorKind, Result};
+use crate::not_streamed::whole_completion;
 use crate::rate_limit::RateLimits;
 use crate::timing::StreamTiming;
 
@@ -586,92 +586,4 @@ fn has_content(chunk: &ChatCompletionChunk) -> bool {
                 .as_ref()
                 .is_some_and(|calls| !calls.is_empty())
     })
-}
-
-/// A `200 application/json` body: an error object, or a whole completion (the
-/// server ignored `"stream": true`), delivered as one chunk.
-fn whole_completion(body: &Bytes) -> Result<VecDeque<ChatCompletionChunk>> {
-    if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(body) {
-        return Err(
-            Error::new(ErrorKind::Api, "the server answered with an error body").with_api(api),
-        );
-    }
-    let completion: ChatCompletion = serde_json::from_slice(body).map_err(|e| {
-        Error::new(
-            ErrorKind::Decode,
-            format!(
-                "the JSON body is neither an error nor a completion: {}",
-                body_snippet(body)
-            ),
-        )
-        .with_source(e)
-        .with_body(body.clone())
-    })?;
-    Ok(VecDeque::from([completion_as_chunk(completion)]))
-}
-
-/// A whole completion as one chunk whose deltas hold each full message.
-fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
-    let mut chunk = ChatCompletionChunk {
-        id: completion.id.into(),
-        object: completion.object.into(),
-        created: completion.created,
-        model: completion.model.into(),
-        ..ChatCompletionChunk::default()
-    };
-    chunk.system_fingerprint = completion.system_fingerprint.map(Into::into);
-    chunk.service_tier = completion.service_tier;
-    chunk.usage = completion.usage;
-    chunk.prompt_filter_results = completion.prompt_filter_results;
-    chunk.extra = completion.extra;
-    for choice in completion.choices {
-        let message = choice.message;
-        let mut delta = ChunkDelta {
-            role: Some(message.role),
-            content: message.content.map(|content| match content {
-                Content::Text(text) => Content::Text(text),
-                parts => parts,
-            }),
-            refusal: message.refusal,
-            reasoning_content: message.reasoning_content,
-            reasoning: message.reasoning,
-            ..ChunkDelta::default()
-        };
-        delta.tool_calls = message.tool_calls.map(|calls| {
-            calls
-                .into_iter()
-                .enumerate()
-                .map(|(index, call)| ToolCallDelta {
-                    index: u32::try_from(index).ok(),
-                    id: Some(call.id),
-                    kind: Some(call.kind),
-                    function: Some(FunctionCallDelta {
-                        name: Some(call.function.name),
-                        arguments: Some(call.function.arguments),
-                        ..FunctionCallDelta::default()
-                    }),
-                    ..ToolCallDelta::default()
-                })
-                .collect()
-        });
-        delta.function_call = message.function_call.map(|call| {
-            FunctionCallDelta {
-                name: Some(call.name),
-                arguments: Some(call.arguments),
-                ..FunctionCallDelta::default()
-            }
-            .into()
-        });
-        let mut out = ChunkChoice {
-            index: choice.index,
-            delta,
-            ..ChunkChoice::default()
-        };
-        out.logprobs = choice.logprobs;
-        out.finish_reason = choice.finish_reason;
-        out.content_filter_results = choice.content_filter_results.map(Into::into);
-        out.extra = choice.extra;
-        chunk.choices.push(out);
-    }
-    chunk
 }

@@ -1,0 +1,103 @@
+//! A `200 application/json` answer to a streaming request: a server (or a
+//! proxy) that ignored `"stream": true`. Its body is an error object or a
+//! whole completion; a completion is delivered as one chunk, so nothing the
+//! server sent is dropped.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use chatstream_types::{
+    ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, Content, ErrorResponse,
+    FunctionCallDelta, ToolCallDelta,
+};
+
+use crate::client::body_snippet;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A `200 application/json` body: an error object, or a whole completion (the
+/// server ignored `"stream": true`), delivered as one chunk.
+pub(crate) fn whole_completion(body: &Bytes) -> Result<VecDeque<ChatCompletionChunk>> {
+    if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(body) {
+        return Err(
+            Error::new(ErrorKind::Api, "the server answered with an error body").with_api(api),
+        );
+    }
+    let completion: ChatCompletion = serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "the JSON body is neither an error nor a completion: {}",
+                body_snippet(body)
+            ),
+        )
+        .with_source(e)
+        .with_body(body.clone())
+    })?;
+    Ok(VecDeque::from([completion_as_chunk(completion)]))
+}
+
+/// A whole completion as one chunk whose deltas hold each full message.
+fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
+    let mut chunk = ChatCompletionChunk {
+        id: completion.id.into(),
+        object: completion.object.into(),
+        created: completion.created,
+        model: completion.model.into(),
+        ..ChatCompletionChunk::default()
+    };
+    chunk.system_fingerprint = completion.system_fingerprint.map(Into::into);
+    chunk.service_tier = completion.service_tier;
+    chunk.usage = completion.usage;
+    chunk.prompt_filter_results = completion.prompt_filter_results;
+    chunk.extra = completion.extra;
+    for choice in completion.choices {
+        let message = choice.message;
+        let mut delta = ChunkDelta {
+            role: Some(message.role),
+            content: message.content.map(|content| match content {
+                Content::Text(text) => Content::Text(text),
+                parts => parts,
+            }),
+            refusal: message.refusal,
+            reasoning_content: message.reasoning_content,
+            reasoning: message.reasoning,
+            ..ChunkDelta::default()
+        };
+        delta.tool_calls = message.tool_calls.map(|calls| {
+            calls
+                .into_iter()
+                .enumerate()
+                .map(|(index, call)| ToolCallDelta {
+                    index: u32::try_from(index).ok(),
+                    id: Some(call.id),
+                    kind: Some(call.kind),
+                    function: Some(FunctionCallDelta {
+                        name: Some(call.function.name),
+                        arguments: Some(call.function.arguments),
+                        ..FunctionCallDelta::default()
+                    }),
+                    ..ToolCallDelta::default()
+                })
+                .collect()
+        });
+        delta.function_call = message.function_call.map(|call| {
+            FunctionCallDelta {
+                name: Some(call.name),
+                arguments: Some(call.arguments),
+                ..FunctionCallDelta::default()
+            }
+            .into()
+        });
+        let mut out = ChunkChoice {
+            index: choice.index,
+            delta,
+            ..ChunkChoice::default()
+        };
+        out.logprobs = choice.logprobs;
+        out.finish_reason = choice.finish_reason;
+        out.content_filter_results = choice.content_filter_results.map(Into::into);
+        out.extra = choice.extra;
+        chunk.choices.push(out);
+    }
+    chunk
+}
