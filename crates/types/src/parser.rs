@@ -133,7 +133,24 @@ impl ChunkParser {
             return Ok(StreamPayload::Done);
         }
         let mut chunk = ChatCompletionChunk::default();
-        Ok(match self.parse_into(data, &mut chunk, true)? {
+        let parsed = match self.parse_into(data, &mut chunk, true) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                // A server that cuts text by UTF-16 units (a JavaScript
+                // `slice`) can split a surrogate pair across two chunks, each
+                // holding a lone `\uD83E`-style escape, which strict JSON
+                // parsers reject. Such a payload is parsed again with every
+                // lone surrogate escape replaced by U+FFFD, as a UTF-8 decoder
+                // treats an invalid sequence: the stream goes on, the rest of
+                // the text is intact, and the split character shows as `�`.
+                let Some(repaired) = replace_lone_surrogates(data) else {
+                    return Err(error);
+                };
+                chunk = ChatCompletionChunk::default();
+                self.parse_into(&repaired, &mut chunk, true)?
+            }
+        };
+        Ok(match parsed {
             Some(error) => StreamPayload::Error(error),
             None => StreamPayload::Chunk(chunk),
         })
@@ -433,5 +450,103 @@ impl<'de> Visitor<'de> for FirstChoiceVisitor<'_, '_, '_> {
         }
         recorder.left_choices();
         Ok(())
+    }
+}
+
+/// `json` with every lone UTF-16 surrogate escape (`\uD800`–`\uDFFF` not part
+/// of a high-low pair) inside a string replaced by `\uFFFD`; `None` when
+/// there is none (so nothing to retry).
+fn replace_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
+    fn escape_at(json: &[u8], at: usize) -> Option<u16> {
+        let digits = json.get(at..at + 6)?;
+        if digits.first() != Some(&b'\\') || digits.get(1) != Some(&b'u') {
+            return None;
+        }
+        let text = std::str::from_utf8(digits.get(2..)?).ok()?;
+        u16::from_str_radix(text, 16).ok()
+    }
+    let mut out = Vec::with_capacity(json.len());
+    let mut replaced = false;
+    let mut in_string = false;
+    let mut at = 0;
+    while let Some(&byte) = json.get(at) {
+        if !in_string {
+            in_string = byte == b'"';
+            out.push(byte);
+            at += 1;
+            continue;
+        }
+        match byte {
+            b'"' => {
+                in_string = false;
+                out.push(byte);
+                at += 1;
+            }
+            b'\\' => match escape_at(json, at) {
+                Some(0xD800..=0xDBFF)
+                    if escape_at(json, at + 6)
+                        .is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+                {
+                    out.extend_from_slice(json.get(at..at + 12).unwrap_or_default());
+                    at += 12;
+                }
+                Some(0xD800..=0xDFFF) => {
+                    out.extend_from_slice(b"\\ufffd");
+                    replaced = true;
+                    at += 6;
+                }
+                _ => {
+                    // Any other escape: copy the backslash and the escaped byte.
+                    out.extend_from_slice(json.get(at..at + 2).unwrap_or(&json[at..]));
+                    at += 2;
+                }
+            },
+            _ => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    replaced.then_some(out)
+}
+
+#[cfg(test)]
+mod surrogate_tests {
+    use super::*;
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let mut parser = ChunkParser::new();
+        // mock-llm's split of "1234567🦀 crab" into two chunks.
+        let first = br#"{"id":"a","choices":[{"index":0,"delta":{"content":"1234567\ud83e"}}]}"#;
+        let second = br#"{"id":"a","choices":[{"index":0,"delta":{"content":"\udd80 crab"}}]}"#;
+        let text = |payload: StreamPayload| match payload {
+            StreamPayload::Chunk(chunk) => chunk.choices[0]
+                .delta
+                .content_text()
+                .map(|t| t.into_owned()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            text(parser.parse_payload(first).unwrap()).as_deref(),
+            Some("1234567\u{FFFD}")
+        );
+        assert_eq!(
+            text(parser.parse_payload(second).unwrap()).as_deref(),
+            Some("\u{FFFD} crab")
+        );
+        // A valid pair and other escapes are untouched.
+        let pair = br#"{"choices":[{"index":0,"delta":{"content":"\ud83e\udd80 \"q\" \\u"}}]}"#;
+        assert_eq!(
+            text(parser.parse_payload(pair).unwrap()).as_deref(),
+            Some("🦀 \"q\" \\u")
+        );
+        // Invalid JSON stays an error.
+        assert!(parser.parse_payload(br#"{"content":"\ud83e"#).is_err());
+        assert_eq!(replace_lone_surrogates(br#"{"a":"\ud83e\udd80"}"#), None);
+        assert_eq!(
+            replace_lone_surrogates(br#"{"a":"x\udd80","\ud83e":1}"#).as_deref(),
+            Some(&br#"{"a":"x\ufffd","\ufffd":1}"#[..])
+        );
     }
 }
