@@ -11,7 +11,8 @@
 //!   gives the same result as a fresh parser;
 //! - `ChunkParser::parse_chunk` and `serde_json::from_slice::<ChatCompletionChunk>`
 //!   agree (both fail, or both give equal chunks);
-//! - when `parse_payload` gives a chunk, `from_slice` gives the same chunk;
+//! - when `parse_payload` gives a chunk, `from_slice` gives the same chunk
+//!   (except for lone surrogate escapes, which only `parse_payload` repairs);
 //! - round trip: a parsed chunk serializes, and parsing that JSON again gives
 //!   an equal chunk;
 //! - the chunks also go through an `Accumulator` with small limits: pushing,
@@ -53,6 +54,11 @@ fuzz_target!(|input: &[u8]| {
         if let Ok(StreamPayload::Chunk(chunk)) = &cached {
             match &direct {
                 Ok(same) => assert_eq!(chunk, same, "parse_payload differs from from_slice"),
+                // By design parse_payload repairs lone surrogate escapes
+                // (U+FFFD), which from_slice refuses.
+                Err(e)
+                    if e.to_string().contains("surrogate")
+                        || e.to_string().contains("hex escape") => {}
                 Err(e) => panic!("parse_payload gave a chunk, from_slice failed: {e}"),
             }
         }
