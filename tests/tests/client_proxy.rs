@@ -14,6 +14,21 @@ use tokio::net::{TcpListener, TcpStream};
 
 const STREAM: &str = "data: {\"id\":\"p\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"via proxy\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
 
+/// Streams one completion through `client` and checks it arrived whole.
+async fn assert_streams_via_proxy(client: &Client) {
+    let collected = client
+        .create_chat_completion_stream(&request())
+        .await
+        .unwrap()
+        .collect_completion()
+        .await;
+    assert_eq!(collected.end.unwrap(), EndState::Done);
+    assert_eq!(
+        collected.completion.choices[0].message.text().as_deref(),
+        Some("via proxy")
+    );
+}
+
 #[tokio::test]
 async fn a_plain_http_target_goes_through_the_forwarding_proxy() {
     // The mock server plays the proxy: it receives the request meant for
@@ -29,17 +44,7 @@ async fn a_plain_http_target_goes_through_the_forwarding_proxy() {
         .max_retries(0)
         .build()
         .unwrap();
-    let collected = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap()
-        .collect_completion()
-        .await;
-    assert_eq!(collected.end.unwrap(), EndState::Done);
-    assert_eq!(
-        collected.completion.choices[0].message.text().as_deref(),
-        Some("via proxy")
-    );
+    assert_streams_via_proxy(&client).await;
     let seen = &proxy.requests()[0];
     assert_eq!(seen.header("host"), Some("api.example.invalid"));
     assert_eq!(seen.path_only(), "/v1/chat/completions");
@@ -96,17 +101,7 @@ async fn an_https_target_goes_through_a_connect_tunnel() {
         .max_retries(0)
         .build()
         .unwrap();
-    let collected = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap()
-        .collect_completion()
-        .await;
-    assert_eq!(collected.end.unwrap(), EndState::Done);
-    assert_eq!(
-        collected.completion.choices[0].message.text().as_deref(),
-        Some("via proxy")
-    );
+    assert_streams_via_proxy(&client).await;
     let port = server.addr().port();
     assert_eq!(
         seen.lock().unwrap().as_slice(),

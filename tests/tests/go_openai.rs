@@ -440,6 +440,16 @@ async fn reasoning_validator_refuses_max_tokens_without_a_request() {
     assert_eq!(server.requests().len(), 1);
 }
 
+/// A client that tolerates at most three empty-data events in a row.
+fn limited_to_three_empty_events(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.url())
+        .empty_event_limit(3)
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn empty_lines_and_empty_events() {
     // stream_reader_test.go TestStreamReaderReturnsErrTooManyEmptyStreamMessages,
@@ -448,12 +458,7 @@ async fn empty_lines_and_empty_events() {
     // empty (the spec dispatches nothing for a bare blank line), so N+1 blank
     // lines are no events at all: the body ends with no chunk → truncated.
     let server = serve(Reply::sse("\n\n\n\n")).await;
-    let limited = Client::builder()
-        .base_url(server.url())
-        .empty_event_limit(3)
-        .no_proxy()
-        .build()
-        .unwrap();
+    let limited = limited_to_three_empty_events(&server);
     let mut stream = limited
         .create_chat_completion_stream(&request("m"))
         .await
@@ -468,12 +473,7 @@ async fn empty_lines_and_empty_events() {
         "data:\n\ndata:\n\ndata:\n\ndata:\n\ndata: [DONE]\n\n",
     ))
     .await;
-    let limited = Client::builder()
-        .base_url(server.url())
-        .empty_event_limit(3)
-        .no_proxy()
-        .build()
-        .unwrap();
+    let limited = limited_to_three_empty_events(&server);
     let mut stream = limited
         .create_chat_completion_stream(&request("m"))
         .await
@@ -489,12 +489,7 @@ async fn empty_lines_and_empty_events() {
         "{keepalives}data: {{\"id\":\"a\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"ok\"}},\"finish_reason\":\"stop\"}}]}}\n\ndata: [DONE]\n\n"
     );
     let server = serve(Reply::sse(body)).await;
-    let limited = Client::builder()
-        .base_url(server.url())
-        .empty_event_limit(3)
-        .no_proxy()
-        .build()
-        .unwrap();
+    let limited = limited_to_three_empty_events(&server);
     let collected = limited
         .create_chat_completion_stream(&request("m"))
         .await
