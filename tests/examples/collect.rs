@@ -18,34 +18,22 @@ use std::error::Error;
 use std::time::Duration;
 
 use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
-use chatstream::{Client, ClientBuilder};
-use chatstream_tests::data_dir;
-use chatstream_tests::mock::{MockServer, fixture_reply, sse_events};
+use chatstream_tests::mock::sse_events;
+use chatstream_tests::offline::client_or_replay;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let mut _replay = None;
-    let client = if std::env::var("OPENAI_API_KEY").is_ok_and(|key| !key.is_empty()) {
-        ClientBuilder::from_env().build()?
-    } else {
-        let fixture = data_dir().join("fixtures/openai/gpt4o-text-usage.sse");
-        let reply = fixture_reply(&fixture)?;
-        // One SSE event per body piece, 10 ms apart: timing worth printing.
-        let pieces = sse_events(&reply.body());
-        let reply = reply.pieces(pieces).pace(Duration::from_millis(10));
-        let server = MockServer::start(reply).await?;
-        eprintln!(
-            "(no OPENAI_API_KEY: replaying {} from {})",
-            fixture.display(),
-            server.url()
-        );
-        let client = Client::builder()
-            .base_url(server.url())
-            .no_proxy()
-            .build()?;
-        _replay = Some(server);
-        client
-    };
+    // `_replay` keeps the local server (if any) alive for the whole run.
+    let (client, _replay) = client_or_replay(
+        "openai/gpt4o-text-usage.sse",
+        |reply| {
+            // One SSE event per body piece, 10 ms apart: timing worth printing.
+            let pieces = sse_events(&reply.body());
+            reply.pieces(pieces).pace(Duration::from_millis(10))
+        },
+        "",
+    )
+    .await?;
 
     let request = ChatCompletionRequest::new(
         "gpt-4o-mini",

@@ -20,33 +20,18 @@ use std::error::Error;
 use chatstream::types::{
     AccumulatorEvent, ChatCompletionMessage, ChatCompletionRequest, Tool, ToolChoice,
 };
-use chatstream::{Client, ClientBuilder};
-use chatstream_tests::data_dir;
-use chatstream_tests::mock::{MockServer, fixture_reply};
+use chatstream_tests::offline::client_or_replay;
 use serde_json::{Value, json};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
-    // Offline: keep the mock server alive for the whole run.
-    let mut _replay = None;
-    let client = if std::env::var("OPENAI_API_KEY").is_ok_and(|key| !key.is_empty()) {
-        ClientBuilder::from_env().build()?
-    } else {
-        let fixture = data_dir().join("fixtures/openai/gpt4o-parallel-tool-calls.sse");
-        let reply = fixture_reply(&fixture)?.split_every(64);
-        let server = MockServer::start(reply).await?;
-        eprintln!(
-            "(no OPENAI_API_KEY: replaying {} from {}; it was recorded with other tools)",
-            fixture.display(),
-            server.url()
-        );
-        let client = Client::builder()
-            .base_url(server.url())
-            .no_proxy()
-            .build()?;
-        _replay = Some(server);
-        client
-    };
+    // `_replay` keeps the local server (if any) alive for the whole run.
+    let (client, _replay) = client_or_replay(
+        "openai/gpt4o-parallel-tool-calls.sse",
+        |reply| reply.split_every(64),
+        "; it was recorded with other tools",
+    )
+    .await?;
 
     let get_weather = Tool::function(
         "get_weather",

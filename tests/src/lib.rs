@@ -14,6 +14,7 @@ pub mod mock;
 use std::path::{Path, PathBuf};
 
 pub mod corpus;
+pub mod offline;
 
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{Accumulator, ApiError, ChunkParser, StreamPayload};
@@ -127,15 +128,7 @@ pub fn fold_stream<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Result<Fol
 /// data is a chunk, an in-stream error object, or `[DONE]`.
 pub fn event_payload(parser: &mut ChunkParser, event: &Event) -> Result<StreamPayload, String> {
     if event.event_type() == "error" {
-        let error = match parser.parse_payload(event.data_bytes()) {
-            Ok(StreamPayload::Error(error)) => error,
-            _ => serde_json::from_slice::<ApiError>(event.data_bytes()).unwrap_or_else(|_| {
-                ApiError {
-                    message: event.data().to_owned(),
-                    ..ApiError::default()
-                }
-            }),
-        };
+        let error = parser.parse_error_event(event.data_bytes());
         return Ok(StreamPayload::Error(error));
     }
     parser

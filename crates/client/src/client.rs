@@ -434,15 +434,7 @@ fn encode_body(
 }
 
 fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-    let mut timed_out = false;
-    while let Some(current) = source {
-        timed_out |= current
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
-        source = current.source();
-    }
-    if timed_out {
+    if crate::error::timed_out(&error) {
         Error::new(ErrorKind::Timeout, "timed out connecting").with_source(error)
     } else if error.is_connect() {
         Error::new(ErrorKind::Connect, "cannot connect").with_source(error)

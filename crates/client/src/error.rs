@@ -246,16 +246,7 @@ impl Error {
         if self.kind() == ErrorKind::Timeout {
             return true;
         }
-        let mut source = self.source();
-        while let Some(error) = source {
-            if let Some(io) = error.downcast_ref::<std::io::Error>() {
-                if io.kind() == std::io::ErrorKind::TimedOut {
-                    return true;
-                }
-            }
-            source = error.source();
-        }
-        false
+        self.source().is_some_and(timed_out)
     }
 
     /// The server answered with an error status.
@@ -333,4 +324,19 @@ impl StdError for Error {
             .as_deref()
             .map(|source| source as &(dyn StdError + 'static))
     }
+}
+
+/// Whether `error` or an error down its source chain is an I/O timeout.
+pub(crate) fn timed_out(error: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        current = error.source();
+    }
+    false
 }

@@ -24,8 +24,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{
-    Accumulator, AccumulatorEvent, ApiError, ChatCompletion, ChatCompletionChunk, ChunkParser,
-    ErrorResponse, StreamPayload,
+    Accumulator, AccumulatorEvent, ChatCompletion, ChatCompletionChunk, ChunkParser, ErrorResponse,
+    StreamPayload,
 };
 use futures_core::Stream;
 use http::header::CONTENT_TYPE;
@@ -336,15 +336,7 @@ impl ChatCompletionStream {
             return None;
         }
         if event.event_type() == "error" {
-            let api = match self.parser.parse_payload(event.data_bytes()) {
-                Ok(StreamPayload::Error(api)) => api,
-                _ => serde_json::from_slice::<ApiError>(event.data_bytes()).unwrap_or_else(|_| {
-                    ApiError {
-                        message: event.data().to_owned(),
-                        ..ApiError::default()
-                    }
-                }),
-            };
+            let api = self.parser.parse_error_event(event.data_bytes());
             let payload = event.into_data();
             return Some(Err(self.fail(
                 Error::new(ErrorKind::Api, "the server sent an error event")

@@ -156,6 +156,29 @@ impl ChunkParser {
         })
     }
 
+    /// Reads the data of an `event: error` event, which is an error whatever
+    /// it holds: `{"error": {...}}` (Groq), a bare error object, or plain
+    /// text (then the message). Never fails.
+    ///
+    /// ```
+    /// use chatstream_types::ChunkParser;
+    ///
+    /// let mut parser = ChunkParser::new();
+    /// let wrapped = parser.parse_error_event(br#"{"error":{"message":"boom","code":"tool_use_failed"}}"#);
+    /// let bare = parser.parse_error_event(br#"{"message":"boom"}"#);
+    /// let text = parser.parse_error_event(b"boom");
+    /// assert!([wrapped, bare, text].iter().all(|e| e.message == "boom"));
+    /// ```
+    pub fn parse_error_event(&mut self, data: &[u8]) -> ApiError {
+        match self.parse_payload(data) {
+            Ok(StreamPayload::Error(error)) => error,
+            _ => serde_json::from_slice::<ApiError>(data).unwrap_or_else(|_| ApiError {
+                message: String::from_utf8_lossy(data).into_owned(),
+                ..ApiError::default()
+            }),
+        }
+    }
+
     /// Parses `json` into `chunk` (which is empty), without the head and tail
     /// it shares with earlier payloads; returns the top-level error if
     /// `detect_error` and there is one.

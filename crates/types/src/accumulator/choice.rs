@@ -49,6 +49,23 @@ pub(super) struct ToolCallState {
     done: bool,
 }
 
+impl ToolCallState {
+    /// Marks the call complete: its `ToolCallArgumentsDone` event the first
+    /// time, `None` after.
+    fn done(&mut self, choice: u32) -> Option<AccumulatorEvent<'_>> {
+        if std::mem::replace(&mut self.done, true) {
+            return None;
+        }
+        Some(AccumulatorEvent::ToolCallArgumentsDone {
+            choice,
+            index: self.index,
+            id: &self.id,
+            name: &self.name,
+            arguments: &self.arguments,
+        })
+    }
+}
+
 /// The slot for `index` in a sorted vector, inserted if new (within `limit`).
 #[inline]
 pub(super) fn choice_slot(
@@ -322,17 +339,13 @@ impl ChoiceState {
             return;
         };
         if let Ok(at) = self.tool_calls.binary_search_by_key(&current, |t| t.index) {
-            if let Some(call) = self.tool_calls.get_mut(at) {
-                if !call.done {
-                    call.done = true;
-                    on_event(AccumulatorEvent::ToolCallArgumentsDone {
-                        choice: self.index,
-                        index: call.index,
-                        id: &call.id,
-                        name: &call.name,
-                        arguments: &call.arguments,
-                    });
-                }
+            let choice = self.index;
+            if let Some(event) = self
+                .tool_calls
+                .get_mut(at)
+                .and_then(|call| call.done(choice))
+            {
+                on_event(event);
             }
         }
     }
@@ -357,15 +370,10 @@ impl ChoiceState {
         if let Some(refusal) = self.refusal.as_deref().filter(|r| !r.is_empty()) {
             on_event(AccumulatorEvent::RefusalDone { choice, refusal });
         }
-        for call in self.tool_calls.iter_mut().filter(|call| !call.done) {
-            call.done = true;
-            on_event(AccumulatorEvent::ToolCallArgumentsDone {
-                choice,
-                index: call.index,
-                id: &call.id,
-                name: &call.name,
-                arguments: &call.arguments,
-            });
+        for call in &mut self.tool_calls {
+            if let Some(event) = call.done(choice) {
+                on_event(event);
+            }
         }
         if let Some(finish_reason) = &self.finish_reason {
             on_event(AccumulatorEvent::ChoiceFinished {
