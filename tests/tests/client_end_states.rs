@@ -19,8 +19,7 @@ async fn done_is_a_clean_end() {
     let mut body = events(3);
     body.push(event("id3", 0, "", Some("stop")));
     body.push("data: [DONE]\n\n".to_owned());
-    let server = serve(Reply::sse(body.concat()).split_every(17)).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(body.concat()).split_every(17)).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(delivered, [texts(3), vec![String::new()]].concat());
     assert_eq!(end, Some(EndState::Done));
@@ -31,8 +30,7 @@ async fn body_ending_after_every_choice_finished_is_finished() {
     // No [DONE] (Perplexity, some proxies), but the choice has its reason.
     let mut body = events(2);
     body.push(event("id2", 0, "!", Some("stop")));
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(body.concat())).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(delivered, ["c0", "c1", "!"]);
     assert_eq!(end, Some(EndState::Finished));
@@ -48,16 +46,14 @@ async fn two_choices_both_finished_is_finished_one_unfinished_is_truncated() {
         event("a", 0, "x1", None),
         event("a", 0, "", Some("length")),
     ];
-    let server = serve(Reply::sse(both.concat())).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(both.concat())).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(delivered, ["x0", "y0", "y1", "x1", ""]);
     assert_eq!(end, Some(EndState::Finished));
 
     // Choice 0 never finishes: the answer is incomplete.
     let one = [event("a", 0, "x0", None), event("a", 1, "y0", Some("stop"))];
-    let server = serve(Reply::sse(one.concat())).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(one.concat())).await;
     assert_eq!(delivered, ["x0", "y0"]);
     assert_eq!(error.unwrap().kind(), ErrorKind::Truncated);
     assert_eq!(end, None);
@@ -73,8 +69,7 @@ async fn a_last_done_without_its_blank_line_after_finished_choices_is_finished()
             event("a", 0, "", Some("stop")),
             tail.to_owned(),
         ];
-        let server = serve(Reply::sse(body.concat())).await;
-        let (delivered, error, end) = stream_through(&client(&server)).await;
+        let (delivered, error, end) = serve_and_stream(Reply::sse(body.concat())).await;
         assert!(error.is_none(), "{tail:?}: {error:?}");
         assert_eq!(delivered, ["hi", ""], "{tail:?}");
         assert_eq!(end, Some(EndState::Finished), "{tail:?}");
@@ -206,8 +201,8 @@ async fn an_error_object_mid_stream_after_three_chunks() {
             .to_owned(),
     );
     body.push("data: [DONE]\n\n".to_owned());
-    let server = serve(Reply::sse(body.concat()).header("x-request-id", "req_mid")).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) =
+        serve_and_stream(Reply::sse(body.concat()).header("x-request-id", "req_mid")).await;
     assert_eq!(delivered, texts(3), "every chunk before the error");
     assert_eq!(end, None);
     let error = error.unwrap();
@@ -232,8 +227,7 @@ async fn an_error_event_with_a_json_error_object() {
         event("a", 0, "partial", None),
         "event: error\ndata: {\"error\":{\"message\":\"tool_use_failed\",\"type\":\"invalid_request_error\",\"code\":\"tool_use_failed\"}}\n\n".to_owned(),
     ];
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(body.concat())).await;
     assert_eq!(delivered, ["partial"]);
     let error = error.unwrap();
     assert_eq!(error.kind(), ErrorKind::Api);
@@ -249,8 +243,7 @@ async fn an_error_event_with_plain_text_data() {
         event("a", 0, "two", None),
         "event: error\ndata: upstream connection lost\n\n".to_owned(),
     ];
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(body.concat())).await;
     assert_eq!(delivered, ["one", "two"]);
     let error = error.unwrap();
     assert_eq!(error.kind(), ErrorKind::Api);
@@ -287,8 +280,7 @@ async fn an_error_object_whose_error_key_is_not_first() {
         event("a", 0, "before", None),
         "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"error\":{\"message\":\"late key\",\"code\":502}}\n\n".to_owned(),
     ];
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(body.concat())).await;
     assert_eq!(delivered, ["before"]);
     let error = error.unwrap();
     assert_eq!(error.kind(), ErrorKind::Api);
@@ -316,8 +308,7 @@ async fn an_error_object_whose_error_key_is_not_first() {
 
 #[tokio::test]
 async fn a_body_ending_mid_choice_without_done_is_truncated() {
-    let server = serve(Reply::sse(events(4).concat())).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(events(4).concat())).await;
     assert_eq!(delivered, texts(4));
     assert_eq!(end, None);
     let error = error.unwrap();
@@ -360,16 +351,14 @@ async fn a_body_ending_in_the_middle_of_an_event_is_truncated() {
         event("a", 0, "kept", None),
         last.trim_end().to_owned(), // no blank line
     ];
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(body.concat())).await;
     assert_eq!(delivered, ["kept"]);
     assert_eq!(error.unwrap().kind(), ErrorKind::Truncated);
 
     // Cut inside the JSON.
     let cut = &last[..last.len() / 2];
     let body = [event("a", 0, "kept", None), cut.to_owned()];
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(body.concat())).await;
     assert_eq!(delivered, ["kept"]);
     assert_eq!(error.unwrap().kind(), ErrorKind::Truncated);
 }
@@ -386,8 +375,7 @@ async fn a_body_cut_inside_the_usage_chunk_after_finished_choices_is_truncated()
         event("a", 0, "", Some("stop")),
         "data: {\"id\":\"a\",\"choices\":[],\"usage\":{\"prompt_tok".to_owned(),
     ];
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(body.concat())).await;
     assert_eq!(delivered, ["answer", ""]);
     assert_eq!(end, None, "not a clean end");
     assert_eq!(error.map(|e| e.kind()), Some(ErrorKind::Truncated));

@@ -70,20 +70,14 @@ async fn a_chunked_body_closed_mid_chunk_is_transport() {
         second.len(),
         &second[..10],
     );
-    let server = MockServer::start_raw(RawReply::response(bytes))
-        .await
-        .unwrap();
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = raw_and_stream(bytes).await;
     assert_eq!(delivered, ["c0"]);
     assert_eq!(error.unwrap().kind(), ErrorKind::Transport);
 
     // The same between chunks (no terminating zero-size chunk): also a body
     // error.
     let bytes = format!("{SSE_HEAD}{}", http_chunk(&event("a", 0, "c0", None)));
-    let server = MockServer::start_raw(RawReply::response(bytes))
-        .await
-        .unwrap();
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = raw_and_stream(bytes).await;
     assert_eq!(delivered, ["c0"]);
     assert_eq!(error.unwrap().kind(), ErrorKind::Transport);
 }
@@ -96,18 +90,12 @@ async fn a_body_delimited_by_the_connection_close_ends_by_the_choices() {
     // Finished when all are.
     let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
     let cut = format!("{head}{}{}", event("a", 0, "c0", None), "data: {\"id\":");
-    let server = MockServer::start_raw(RawReply::response(cut))
-        .await
-        .unwrap();
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = raw_and_stream(cut).await;
     assert_eq!(delivered, ["c0"]);
     assert_eq!(error.unwrap().kind(), ErrorKind::Truncated);
 
     let whole = format!("{head}{}", event("a", 0, "c0", Some("stop")));
-    let server = MockServer::start_raw(RawReply::response(whole))
-        .await
-        .unwrap();
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = raw_and_stream(whole).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(delivered, ["c0"]);
     assert_eq!(end, Some(EndState::Finished));
@@ -120,10 +108,7 @@ async fn a_content_length_body_closed_early_is_transport() {
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\n\r\n{body}",
         body.len() + 100
     );
-    let server = MockServer::start_raw(RawReply::response(bytes))
-        .await
-        .unwrap();
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = raw_and_stream(bytes).await;
     assert_eq!(delivered, ["c0"]);
     assert_eq!(error.unwrap().kind(), ErrorKind::Transport);
 }
@@ -141,8 +126,7 @@ async fn an_invalid_json_payload_is_decode_with_the_payload() {
             .to_owned(),
         "data: [DONE]\n\n".to_owned(),
     ];
-    let server = serve(Reply::sse(body.concat())).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(body.concat())).await;
     assert_eq!(delivered, ["c0", "c1"]);
     let error = error.unwrap();
     assert_eq!(error.kind(), ErrorKind::Decode);
@@ -173,8 +157,7 @@ fn garbage() -> Vec<u8> {
 #[tokio::test]
 async fn garbage_bytes_as_the_body() {
     // No line end at all: nothing was ever dispatched when the body ends.
-    let server = serve(Reply::sse(garbage()).split_every(1000)).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(garbage()).split_every(1000)).await;
     assert!(delivered.is_empty());
     let error = error.unwrap();
     assert_eq!(error.kind(), ErrorKind::Truncated);
@@ -186,8 +169,7 @@ async fn garbage_bytes_as_the_body() {
     let mut with_blanks = garbage();
     with_blanks.splice(2000..2000, *b"\n\n");
     with_blanks.extend_from_slice(b"\n\n");
-    let server = serve(Reply::sse(with_blanks)).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(with_blanks)).await;
     assert!(delivered.is_empty());
     assert_eq!(error.unwrap().kind(), ErrorKind::Truncated);
 
@@ -196,8 +178,7 @@ async fn garbage_bytes_as_the_body() {
     let mut as_data = b"data: ".to_vec();
     as_data.extend_from_slice(&garbage());
     as_data.extend_from_slice(b"\n\n");
-    let server = serve(Reply::sse(as_data)).await;
-    let (delivered, error, _) = stream_through(&client(&server)).await;
+    let (delivered, error, _) = serve_and_stream(Reply::sse(as_data)).await;
     assert!(delivered.is_empty());
     let error = error.unwrap();
     assert_eq!(error.kind(), ErrorKind::Decode);
@@ -215,8 +196,7 @@ async fn invalid_utf8_inside_a_json_string_becomes_replacement_characters() {
     let mut body = b"data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ab\xFF\xFEcd\"},\"finish_reason\":null}]}\n\n".to_vec();
     body.extend_from_slice(event("a", 0, "", Some("stop")).as_bytes());
     body.extend_from_slice(b"data: [DONE]\n\n");
-    let server = serve(Reply::sse(body).split_every(7)).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(body).split_every(7)).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(delivered.len(), 2);
     assert!(delivered[0].contains('\u{FFFD}'), "{:?}", delivered[0]);
@@ -230,8 +210,7 @@ async fn a_bom_at_the_start_is_ignored() {
     body.extend_from_slice(event("a", 0, "c0", None).as_bytes());
     body.extend_from_slice(b"data: [DONE]\n\n");
     // Split inside the BOM too.
-    let server = serve(Reply::sse(body).split_every(2)).await;
-    let (delivered, error, end) = stream_through(&client(&server)).await;
+    let (delivered, error, end) = serve_and_stream(Reply::sse(body).split_every(2)).await;
     assert!(error.is_none(), "{error:?}");
     assert_eq!(delivered, ["c0"]);
     assert_eq!(end, Some(EndState::Done));

@@ -114,6 +114,23 @@ pub async fn stream_through(client: &Client) -> (Vec<String>, Option<Error>, Opt
     (delivered, error, stream.end_state())
 }
 
+/// Serves `reply` and streams it through a default client.
+pub async fn serve_and_stream(reply: Reply) -> (Vec<String>, Option<Error>, Option<EndState>) {
+    let server = serve(reply).await;
+    stream_through(&client(&server)).await
+}
+
+/// Answers with the raw HTTP `response` bytes and streams them through a
+/// default client.
+pub async fn raw_and_stream(
+    response: impl Into<Bytes>,
+) -> (Vec<String>, Option<Error>, Option<EndState>) {
+    let server = MockServer::start_raw(RawReply::response(response))
+        .await
+        .unwrap();
+    stream_through(&client(&server)).await
+}
+
 /// Neither `Display` nor `Debug` of `error` shows the API key.
 pub fn assert_no_secret(error: &Error) {
     let shown = error.to_string();
