@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use chatstream::{ChatCompletionStream, EndState, ErrorKind};
 use chatstream_types::{Accumulator, ApiError};
 use serde_json::{Value, json};
 
@@ -29,6 +30,43 @@ pub fn expected() -> BTreeMap<String, Value> {
             (file, value)
         })
         .collect()
+}
+
+/// Reads a client stream to its end, folding it, and summarizes it like
+/// [`summarize`]: the end states `Done` and `Finished` and the errors of kind
+/// `Api` and `Truncated` map to the four outcomes of `expected.jsonl`.
+///
+/// # Errors
+///
+/// Any other ending (a transport or decode error, say), a chunk the
+/// accumulator refuses, or an item after the end.
+pub async fn summarize_stream(mut stream: ChatCompletionStream) -> Result<Value, String> {
+    let mut accumulator = Accumulator::new();
+    let mut error = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(chunk) => accumulator.push(&chunk).map_err(|e| e.to_string())?,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    if stream.next().await.is_some() {
+        return Err("an item after the end of the stream".to_owned());
+    }
+    let outcome = match (&error, stream.end_state()) {
+        (None, Some(EndState::Done)) => "done",
+        (None, Some(EndState::Finished)) => "finished",
+        (Some(e), _) if e.kind() == ErrorKind::Api => "error",
+        (Some(e), _) if e.kind() == ErrorKind::Truncated => "truncated",
+        (error, end) => return Err(format!("unexpected end: {end:?}, {error:?}")),
+    };
+    Ok(summarize(
+        outcome,
+        &accumulator,
+        error.as_ref().and_then(|e| e.api_error()),
+    ))
 }
 
 /// A folded stream in the shape of an `expected.jsonl` line (without

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use chatstream::types::{Accumulator, ChatCompletionMessage, ChatCompletionRequest};
-use chatstream::{Client, EndState, ErrorKind};
-use chatstream_tests::corpus::{Rng, comparable, expected, summarize};
+use chatstream::Client;
+use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
+use chatstream_tests::corpus::{Rng, comparable, expected, summarize_stream};
 use chatstream_tests::mock::{MockServer, Reply};
 use chatstream_tests::{data_dir, sse_files};
 use serde_json::Value;
@@ -26,36 +26,13 @@ fn request() -> ChatCompletionRequest {
     ChatCompletionRequest::new("gpt-4o-mini", vec![ChatCompletionMessage::user("hi")])
 }
 
-/// Streams `body` through the client and summarizes the result.
+/// Streams the mock server's reply through the client and summarizes it.
 async fn stream_through(client: &Client) -> Value {
-    let mut stream = client
+    let stream = client
         .create_chat_completion_stream(&request())
         .await
         .unwrap();
-    let mut accumulator = Accumulator::new();
-    let mut error = None;
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(chunk) => accumulator.push(&chunk).unwrap(),
-            Err(e) => {
-                error = Some(e);
-                break;
-            }
-        }
-    }
-    assert!(stream.next().await.is_none(), "nothing after the end");
-    let outcome = match (&error, stream.end_state()) {
-        (None, Some(EndState::Done)) => "done",
-        (None, Some(EndState::Finished)) => "finished",
-        (Some(e), _) if e.kind() == ErrorKind::Api => "error",
-        (Some(e), _) if e.kind() == ErrorKind::Truncated => "truncated",
-        other => panic!("unexpected end: {other:?}"),
-    };
-    summarize(
-        outcome,
-        &accumulator,
-        error.as_ref().and_then(|e| e.api_error()),
-    )
+    summarize_stream(stream).await.unwrap()
 }
 
 async fn run_corpus(transport: Transport) {

@@ -8,7 +8,8 @@
 //! Before a run the target's corpus (`fuzz/corpus/<target>`, gitignored) is
 //! seeded from `tests/data` when it is missing or empty: the `.sse` fixtures
 //! and the SSE conformance vectors for `sse`, the fixtures' `data:` payloads
-//! for `chunk`. (`accumulator` reads structured input and starts empty.)
+//! for `chunk`, the fixtures for `client`. (`accumulator` reads structured
+//! input and starts empty.)
 //! Crashes are written to `fuzz/artifacts/<target>/`; replay one with
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run <target> <file>` in `fuzz/`.
 
@@ -33,6 +34,10 @@ const TARGETS: &[(&str, &str)] = &[
     (
         "accumulator",
         "accumulator: no panic, limits, folded text equals the deltas (model)",
+    ),
+    (
+        "client",
+        "client stream over an in-memory body: contract, split invariance, cuts",
     ),
 ];
 
@@ -245,7 +250,7 @@ fn seed(target: &str, root: &Path, corpus: &Path) -> Result<(), String> {
     let fixtures = sse_files(&root.join("tests/data/fixtures"))?;
     let mut seeds: Vec<(String, Vec<u8>)> = Vec::new();
     match target {
-        "sse" => {
+        "sse" | "client" => {
             for path in &fixtures {
                 let bytes = read(path)?;
                 seeds.push((format!("fixture-{}", fnv1a(&bytes)), bytes));

@@ -18,8 +18,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use crate::body::RequestBody;
 use crate::builder::{ClientBuilder, Config};
 use crate::connect::{self, Connector};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::options::RequestOptions;
+use crate::response_body::ResponseBody;
 use crate::retry;
 use crate::stream::ChatCompletionStream;
 use crate::timing::StreamTiming;
@@ -150,6 +151,79 @@ impl Client {
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
         timing.attempts = attempts;
+        ChatCompletionStream::start(response.map(ResponseBody::Hyper), config, timing).await
+    }
+    /// Reads a chat-completion response that arrived some other way — a
+    /// transport of your own, a recorded response, a test — exactly as this
+    /// client reads its own: the same end states, limits, empty-event limit,
+    /// idle timeout and error handling. Nothing is sent.
+    ///
+    /// A non-success status becomes the same [`ErrorKind::Http`] error that
+    /// [`create_chat_completion_stream`](Self::create_chat_completion_stream)
+    /// returns (the body parsed as an API error, read with the size cap); a
+    /// success is read by its content type (an event stream, or a whole JSON
+    /// completion or error object). [`StreamTiming`] counts from this call.
+    ///
+    /// Like every method of the client it must run inside a Tokio runtime
+    /// with the time driver enabled when the client has an idle or response
+    /// timeout (the default has an idle timeout).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> chatstream::Result<()> {
+    /// use bytes::Bytes;
+    /// use chatstream::{Client, EndState};
+    ///
+    /// // Any `http_body::Body<Data = Bytes>` works: `http_body_util::Full`,
+    /// // a hyper `Incoming`, a channel-fed body… Here, one frame:
+    /// # struct Once(Option<Bytes>);
+    /// # impl hyper::body::Body for Once {
+    /// #     type Data = Bytes;
+    /// #     type Error = std::convert::Infallible;
+    /// #     fn poll_frame(
+    /// #         self: std::pin::Pin<&mut Self>,
+    /// #         _: &mut std::task::Context<'_>,
+    /// #     ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+    /// #         let frame = self.get_mut().0.take().map(|b| Ok(hyper::body::Frame::data(b)));
+    /// #         std::task::Poll::Ready(frame)
+    /// #     }
+    /// # }
+    /// let body = Once(Some(Bytes::from_static(
+    ///     b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: [DONE]\n\n",
+    /// )));
+    /// let response = http::Response::builder()
+    ///     .header("content-type", "text/event-stream")
+    ///     .body(body)
+    ///     .unwrap();
+    /// let client = Client::builder().api_key("unused").build()?;
+    /// let mut stream = client.stream_from_response(response).await?;
+    /// let chunk = stream.next().await.unwrap()?;
+    /// assert_eq!(chunk.choices[0].delta.content_text().as_deref(), Some("Hi"));
+    /// assert!(stream.next().await.is_none());
+    /// assert_eq!(stream.end_state(), Some(EndState::Done));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Http`] for a non-success status; for a success, what
+    /// [`create_chat_completion_stream`](Self::create_chat_completion_stream)
+    /// returns for the same response.
+    pub async fn stream_from_response<B>(
+        &self,
+        response: Response<B>,
+    ) -> Result<ChatCompletionStream>
+    where
+        B: Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let config = &self.inner.config;
+        let started = Instant::now();
+        let response = response.map(ResponseBody::boxed);
+        if !response.status().is_success() {
+            return Err(status_error(config, response).await);
+        }
+        let mut timing = StreamTiming::new(started);
+        timing.response = Some(started.elapsed());
         ChatCompletionStream::start(response, config, timing).await
     }
 
@@ -245,7 +319,7 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Err(self.status_error(response).await);
+                    return Err(status_error(config, response.map(ResponseBody::Hyper)).await);
                 }
                 Err(error) if retries_left && error.kind() != ErrorKind::Request => {
                     tokio::time::sleep(retry::backoff(
@@ -318,39 +392,42 @@ impl Client {
         *request.headers_mut() = headers;
         Ok(request)
     }
+}
 
-    /// The error for a non-success response: status, headers, and the body
-    /// parsed as an API error (or kept raw), read with a size cap.
-    async fn status_error(&self, response: Response<Incoming>) -> Error {
-        let config = &self.inner.config;
-        let (parts, body) = response.into_parts();
-        let retry_after = retry::retry_after(&parts.headers);
-        let base = |message: &str| {
-            Error::new(ErrorKind::Http, message)
-                .with_status(parts.status)
-                .with_headers(parts.headers.clone())
-                .with_retry_after(retry_after)
-        };
-        // The error body is small; wait for it no longer than the stream
-        // would wait between bytes.
-        let patience = config.idle_timeout.or(config.response_timeout);
-        let body = match read_capped(body, config.max_error_body, patience).await {
-            Ok(body) => body,
-            Err(error) => {
-                return base("request failed; the error body could not be read").with_source(error);
-            }
-        };
-        match serde_json::from_slice::<ErrorResponse>(&body) {
-            Ok(ErrorResponse { error: Some(api) }) => base("request failed").with_api(api),
-            _ => {
-                let snippet = body_snippet(&body);
-                let message = if snippet.is_empty() {
-                    "request failed with an empty body".to_owned()
-                } else {
-                    format!("request failed: {snippet}")
-                };
-                base(&message).with_body(body)
-            }
+/// The error for a non-success response: status, headers, and the body
+/// parsed as an API error (or kept raw), read with a size cap.
+pub(crate) async fn status_error<B>(config: &Config, response: Response<B>) -> Error
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    let (parts, body) = response.into_parts();
+    let retry_after = retry::retry_after(&parts.headers);
+    let base = |message: &str| {
+        Error::new(ErrorKind::Http, message)
+            .with_status(parts.status)
+            .with_headers(parts.headers.clone())
+            .with_retry_after(retry_after)
+    };
+    // The error body is small; wait for it no longer than the stream
+    // would wait between bytes.
+    let patience = config.idle_timeout.or(config.response_timeout);
+    let body = match read_capped(body, config.max_error_body, patience).await {
+        Ok(body) => body,
+        Err(error) => {
+            return base("request failed; the error body could not be read").with_source(error);
+        }
+    };
+    match serde_json::from_slice::<ErrorResponse>(&body) {
+        Ok(ErrorResponse { error: Some(api) }) => base("request failed").with_api(api),
+        _ => {
+            let snippet = body_snippet(&body);
+            let message = if snippet.is_empty() {
+                "request failed with an empty body".to_owned()
+            } else {
+                format!("request failed: {snippet}")
+            };
+            base(&message).with_body(body)
         }
     }
 }
@@ -444,11 +521,15 @@ fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
 }
 
 /// Reads a whole body, keeping at most `limit` bytes (the rest is dropped).
-pub(crate) async fn read_capped(
-    mut body: Incoming,
+pub(crate) async fn read_capped<B>(
+    mut body: B,
     limit: usize,
     timeout: Option<Duration>,
-) -> Result<Bytes> {
+) -> Result<Bytes>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
     let read = async {
         let mut out = BytesMut::new();
         while let Some(frame) =

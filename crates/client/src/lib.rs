@@ -111,6 +111,7 @@ mod error;
 mod not_streamed;
 mod options;
 mod rate_limit;
+mod response_body;
 mod retry;
 mod stream;
 mod timing;

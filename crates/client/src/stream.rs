@@ -30,7 +30,7 @@ use chatstream_types::{
 use futures_core::Stream;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Response, StatusCode};
-use hyper::body::{Body, Incoming};
+use hyper::body::Body;
 use tokio::time::Sleep;
 
 use crate::builder::Config;
@@ -38,6 +38,7 @@ use crate::client::{body_snippet, read_capped};
 use crate::error::{Error, ErrorKind, Result};
 use crate::not_streamed::whole_completion;
 use crate::rate_limit::RateLimits;
+use crate::response_body::ResponseBody;
 use crate::timing::StreamTiming;
 
 /// How much of the body is kept until the first event, to recognise a bare
@@ -111,7 +112,7 @@ pub struct ChatCompletionStream {
 }
 
 enum Source {
-    Body(Incoming),
+    Body(ResponseBody),
     Ready(VecDeque<ChatCompletionChunk>),
 }
 
@@ -136,7 +137,7 @@ impl ChatCompletionStream {
     /// Turns a successful response into a stream (or the error its body
     /// holds, for a body that is not an event stream).
     pub(crate) async fn start(
-        response: Response<Incoming>,
+        response: Response<ResponseBody>,
         config: &Config,
         timing: StreamTiming,
     ) -> Result<Self> {
