@@ -28,28 +28,34 @@
 //! `std::time::Instant`; allocations are counted by a counting global
 //! allocator ([`alloc`]). Every method of a group must report the same item
 //! count, or the run fails. Output: a table on standard output and, with
-//! `--json`, an array of rows (group, corpus, piece, method, rates,
+//! `--json`, the results file (see [`report::write_results`]): per group,
+//! the facts of the run ([`machine`]: date, commit, CPU, cores, memory,
+//! kernel, rustc) and its rows (group, corpus, piece, method, rates,
 //! allocations per item, and the ratio of this row's rate to each other
-//! method's at the same corpus and piece).
+//! method's at the same corpus and piece). Groups not measured in this run
+//! are kept from the existing file, so `--only` re-measures one group.
 //!
 //! This package depends on the peers and is not a default member of the
 //! workspace, so plain `cargo build` / `cargo test` never compile it.
 
 mod alloc;
 mod client;
+mod machine;
 mod measure;
 mod report;
 mod sse;
 mod types;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bytes::Bytes;
 use memchr::memmem;
 
+use crate::machine::RunFacts;
 use crate::measure::measure;
-use crate::report::Row;
+use crate::report::{GroupResults, Row};
 
 /// The corpora, in the order they are measured.
 const CORPORA: [&str; 3] = ["text", "tools", "azure"];
@@ -162,7 +168,15 @@ fn run(options: &Options) -> Result<(), String> {
         options.runs.max(1)
     );
     let mut rows = Vec::new();
+    // Per group: the facts of its run and the chunks per corpus.
+    let mut measured: BTreeMap<&str, (RunFacts, u64)> = BTreeMap::new();
     let decode = wants("types") || wants("sse");
+    if decode {
+        let facts = machine::capture();
+        for group in ["types", "sse"].into_iter().filter(|g| wants(g)) {
+            measured.insert(group, (facts.clone(), 0));
+        }
+    }
     for name in CORPORA.into_iter().filter(|_| decode) {
         let path = options.dir.join(format!("sse_{name}.bin"));
         let data = std::fs::read(&path).map_err(|e| {
@@ -178,6 +192,11 @@ fn run(options: &Options) -> Result<(), String> {
             buffer.len(),
             buffer.len() as f64 / events.max(1) as f64
         );
+        // The JSON chunks: every event but the final `[DONE]`.
+        let chunks = events.saturating_sub(1) as u64;
+        for (_, recorded) in measured.values_mut() {
+            *recorded = (*recorded).max(chunks);
+        }
         if wants("types") {
             rows.extend(bench_types(name, &buffer, options)?);
         }
@@ -186,16 +205,42 @@ fn run(options: &Options) -> Result<(), String> {
         }
     }
     if wants("client") {
-        rows.extend(client::bench(
-            &options.dir,
-            options.runs.max(1),
-            &options.client_runtime,
-        )?);
+        let facts = machine::capture();
+        let client_rows =
+            client::bench(&options.dir, options.runs.max(1), &options.client_runtime)?;
+        let chunks = client_rows.first().map_or(0, |row| row.items);
+        measured.insert("client", (facts, chunks));
+        rows.extend(client_rows);
     }
     report::print_summary(&rows);
     client::print_targets(&rows);
     if let Some(path) = &options.json {
-        report::write_json(path, &rows)?;
+        let mut groups = BTreeMap::new();
+        for (group, (facts, chunks)) in &measured {
+            let settings = match *group {
+                "sse" => BTreeMap::from([(
+                    "eventsource_cap",
+                    serde_json::Value::from(options.eventsource_cap),
+                )]),
+                "client" => BTreeMap::from([
+                    (
+                        "client_runtime",
+                        serde_json::Value::from(options.client_runtime.as_str()),
+                    ),
+                    ("write_size", serde_json::Value::from(client::WRITE_SIZE)),
+                ]),
+                _ => BTreeMap::new(),
+            };
+            let group_results = GroupResults {
+                facts,
+                runs: options.runs.max(1),
+                chunks: *chunks,
+                settings,
+                rows: rows.iter().filter(|row| row.group == *group).collect(),
+            };
+            groups.insert(*group, group_results);
+        }
+        report::write_results(path, &groups)?;
         println!("\nwrote {}", path.display());
     }
     Ok(())

@@ -1,5 +1,8 @@
 //! Results: one [`Row`] per (group, corpus, piece, method), the table on
-//! standard output, the target checks, and the JSON file for the report.
+//! standard output, the target checks, and the JSON file for the report
+//! (`docs/bench/results.json` once `cargo xtask bench --report` copies it;
+//! `bench-report` of `chatstream-tests` turns it into `BENCHMARKS.md` and
+//! the charts).
 //!
 //! Every row carries `ratio_to`: its rate divided by the rate of each other
 //! method measured on the same corpus and pieces (so `ours` with
@@ -13,6 +16,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::machine::RunFacts;
 use crate::measure::Measured;
 
 /// One measured method.
@@ -299,11 +303,119 @@ pub fn print_summary(rows: &[Row]) {
     }
 }
 
-/// Writes `rows` as a JSON array.
-pub fn write_json(path: &Path, rows: &[Row]) -> Result<(), String> {
-    let json = serde_json::to_string_pretty(rows).map_err(|e| e.to_string())?;
+/// The version of the results file's layout, `schema` at its top.
+pub const SCHEMA: u64 = 1;
+
+/// One group's entry in the results file: its rows and what they were
+/// measured on.
+#[derive(Debug, Serialize)]
+pub struct GroupResults<'a> {
+    /// When, from which commit, on what machine (captured when the group
+    /// started).
+    #[serde(flatten)]
+    pub facts: &'a RunFacts,
+    /// Runs per method (the best is kept).
+    pub runs: u32,
+    /// JSON chunks per corpus.
+    pub chunks: u64,
+    /// Options of the run that shape the numbers (`eventsource_cap`,
+    /// `client_runtime`, …).
+    pub settings: BTreeMap<&'static str, serde_json::Value>,
+    /// The group's rows.
+    pub rows: Vec<&'a Row>,
+}
+
+/// Writes the groups measured now into the results file at `path`:
+/// `{"schema": 1, "groups": {"types": {...}, "sse": {...}, "client": {...}}}`.
+///
+/// Groups not measured now are kept from the file as it was, so a run with
+/// `--only client` replaces the `client` group and leaves the others (each
+/// carries its own date, commit and machine). A file in another layout (the
+/// older bare list of rows) is replaced whole.
+pub fn write_results(path: &Path, groups: &BTreeMap<&str, GroupResults<'_>>) -> Result<(), String> {
+    let mut merged = serde_json::Map::new();
+    match std::fs::read_to_string(path) {
+        Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(mut old))
+                if old.get("schema").and_then(serde_json::Value::as_u64) == Some(SCHEMA) =>
+            {
+                if let Some(serde_json::Value::Object(kept)) = old.remove("groups") {
+                    merged.extend(
+                        kept.into_iter()
+                            .filter(|(name, _)| !groups.contains_key(name.as_str())),
+                    );
+                }
+            }
+            _ => println!(
+                "{}: not a schema-{SCHEMA} results file; replacing it",
+                path.display()
+            ),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    }
+    for (name, group) in groups {
+        let value = serde_json::to_value(group).map_err(|e| format!("group {name}: {e}"))?;
+        merged.insert((*name).to_owned(), value);
+    }
+    let file = serde_json::json!({ "schema": SCHEMA, "groups": merged });
+    let json = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     std::fs::write(path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine;
+    use crate::measure::{Measured, Outcome};
+    use std::time::Duration;
+
+    fn row(group: &'static str, method: &'static str) -> Row {
+        let measured = Measured {
+            best: Duration::from_millis(10),
+            allocations: 0,
+            outcome: Outcome::default(),
+        };
+        Row::new(group, "text", "payloads", method, 100, 1000, &measured)
+    }
+
+    fn write(path: &Path, group: &'static str, facts: &RunFacts, rows: &[Row]) {
+        let entry = GroupResults {
+            facts,
+            runs: 1,
+            chunks: 100,
+            settings: BTreeMap::new(),
+            rows: rows.iter().collect(),
+        };
+        write_results(path, &BTreeMap::from([(group, entry)])).unwrap();
+    }
+
+    #[test]
+    fn a_group_run_alone_replaces_only_its_own_entry() {
+        let path = std::env::temp_dir().join(format!(
+            "chatstream-bench-results-{}.json",
+            std::process::id()
+        ));
+        // An older bare list of rows is replaced whole.
+        std::fs::write(&path, "[]").unwrap();
+        let facts = machine::capture();
+        write(&path, "types", &facts, &[row("types", "ours")]);
+        write(&path, "sse", &facts, &[row("sse", "ours")]);
+        write(&path, "types", &facts, &[row("types", "async-openai")]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(file["schema"], SCHEMA);
+        let groups = file["groups"].as_object().unwrap();
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups["sse"]["rows"][0]["method"], "ours");
+        let types = groups["types"]["rows"].as_array().unwrap();
+        assert_eq!(types.len(), 1);
+        assert_eq!(types[0]["method"], "async-openai");
+        assert_eq!(groups["types"]["machine"]["rustc"], facts.machine.rustc);
+        assert!(groups["types"]["date"].as_str().unwrap().ends_with('Z'));
+    }
 }

@@ -9,10 +9,12 @@
 //! - [`mock`]: a loopback mock OpenAI-compatible server (plain, TLS and raw
 //!   HTTP/1.1 modes, scripted replies, replay of the captured streams).
 
+pub mod bench_report;
 pub mod mock;
 
 use std::path::{Path, PathBuf};
 
+pub mod compat;
 pub mod corpus;
 pub mod offline;
 

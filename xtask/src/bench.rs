@@ -24,10 +24,24 @@ use crate::util::{cargo, run, workspace_root};
 /// size the reference measurements used).
 const DEFAULT_CHUNKS: usize = 200_000;
 
+/// Where the bench binary writes its results.
+const RESULTS: &str = "target/bench-corpus/results.json";
+
+/// The committed copy the report is generated from.
+const PUBLISHED: &str = "docs/bench/results.json";
+
 /// Entry point for `cargo xtask bench [--chunks N] [--regen] [--only
-/// types|sse|client] [--runs N] [--client-runtime current|multi]`.
+/// types|sse|client] [--runs N] [--client-runtime current|multi] [--report]`
+/// and `cargo xtask bench --report-only`.
 pub fn run_bench(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|arg| arg == "--report-only") {
+        if args.len() > 1 {
+            return Err("--report-only takes no other argument".to_owned());
+        }
+        return generate_report();
+    }
     let mut chunks = DEFAULT_CHUNKS;
+    let mut report = false;
     let mut regen = false;
     let mut passed: Vec<String> = Vec::new();
     let mut only = None;
@@ -42,6 +56,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
                     .map_err(|e| format!("--chunks {value}: {e}"))?;
             }
             "--regen" => regen = true,
+            "--report" => report = true,
             "--only" => {
                 let value = args
                     .next()
@@ -85,5 +100,30 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     run(cargo()
         .args(["run", "--release", "-p", "chatstream-bench", "--", dir])
         .args(&passed)
-        .args(["--json", "target/bench-corpus/results.json"]))
+        .args(["--json", RESULTS]))?;
+    if report {
+        let root = workspace_root();
+        let published = root.join(PUBLISHED);
+        if let Some(parent) = published.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::copy(root.join(RESULTS), &published)
+            .map_err(|e| format!("copying {RESULTS} to {PUBLISHED}: {e}"))?;
+        eprintln!("copied {RESULTS} to {PUBLISHED}");
+        generate_report()?;
+    }
+    Ok(())
+}
+
+/// Regenerates `BENCHMARKS.md`, `docs/bench/*.svg` and the README section
+/// from the committed `docs/bench/results.json`.
+fn generate_report() -> Result<(), String> {
+    run(cargo().args([
+        "run",
+        "-q",
+        "-p",
+        "chatstream-tests",
+        "--bin",
+        "bench-report",
+    ]))
 }

@@ -4,9 +4,15 @@
 //!
 //! Commands:
 //!
-//! - `bench [--chunks N] [--regen] [--only types|sse|client] [--runs N] [--client-runtime current|multi]` — generate
+//! - `bench [--chunks N] [--regen] [--only types|sse|client] [--runs N] [--client-runtime current|multi] [--report]` — generate
 //!   the benchmark corpora if missing and run the decode benchmarks against
-//!   the peers (package `benches/`, not a default member).
+//!   the peers (package `benches/`, not a default member); with `--report`,
+//!   publish the results to `docs/bench/results.json` and regenerate
+//!   `BENCHMARKS.md`, the charts and the README section from them.
+//! - `bench --report-only` — only regenerate the report from the committed
+//!   `docs/bench/results.json`.
+//! - `compat [--check]` — regenerate the README's provider compatibility
+//!   table from the captured corpus (`--check`: fail if it is stale).
 //! - `ci` — the checks `.ci/run` runs: tests, rustfmt, clippy with warnings
 //!   denied, rustdoc with warnings denied, and the dependency rules.
 //! - `deps` — the dependency rules alone, with the client's crate count.
@@ -24,6 +30,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod ci;
+mod compat;
 mod corpus;
 mod deps;
 mod e2e;
@@ -40,6 +47,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "bench" => bench::run_bench(rest),
         "ci" => ci::run_all(rest),
+        "compat" => compat::run(rest),
         "deps" => deps::run(rest),
         "e2e" => e2e::run_e2e(rest),
         "fuzz" => fuzz::run_fuzz(rest),
@@ -62,9 +70,14 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  bench [--chunks N] [--regen] [--only types|sse|client] [--runs N] [--client-runtime current|multi]
+  bench [--chunks N] [--regen] [--only types|sse|client] [--runs N] [--client-runtime current|multi] [--report]
                           generate the corpora (default 200000 chunks) and run
-                          the decode benchmarks against the peers
+                          the decode benchmarks against the peers; --report
+                          publishes docs/bench/results.json and regenerates
+                          BENCHMARKS.md, docs/bench/*.svg and the README section
+  bench --report-only     regenerate that report from docs/bench/results.json
+  compat [--check]        regenerate the README's provider compatibility table
+                          from tests/data/fixtures (--check: fail if stale)
   ci                      run the CI checks (test, fmt, clippy, doc, dependency rules)
   deps                    check the layers' dependency rules and count the client's crates
   e2e [--tier fast|model|all]

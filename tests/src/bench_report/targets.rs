@@ -1,0 +1,258 @@
+//! The performance targets of issues 2, 3 and 4, checked against the
+//! measured numbers.
+//!
+//! Each target is computed from the rows of the results file, never typed
+//! in: the report says *met* or *missed* from the numbers of the run it
+//! shows, so a slower run cannot keep a stale "met". A target whose rows are
+//! absent (a group not measured, a peer that failed) is left out rather than
+//! guessed.
+//!
+//! - `types` (issue 2): parse at ≥ 1.3× async-openai's chunks/s; ≤ 3
+//!   allocations per chunk of the `text` corpus; folding adds ≤ 10 % to the
+//!   time of parsing.
+//! - `sse` (issue 3): ≥ 1.5× sse-stream's events/s (at every piece size);
+//!   ≥ 20× eventsource-stream's at 16 KiB; the whole buffer within 15 % of
+//!   16 KiB pieces (linear in the piece size); 0 allocations per event when
+//!   every event lies inside one piece (the whole-buffer run; the decoder's
+//!   own setup is a constant, so "0" is read as under 0.001 per event).
+//! - `client` (issue 4): ≥ 10× async-openai's chunks/s at no more peak
+//!   memory (each framing); time to first chunk within 5 % of a bare hyper
+//!   request.
+
+use super::format;
+use super::model::{Group, Results};
+
+/// A bound a measured value must respect.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Goal {
+    /// The value must be at least this.
+    AtLeast(f64),
+    /// The value must be at most this.
+    AtMost(f64),
+}
+
+impl Goal {
+    /// Whether `value` meets the bound (a NaN never does).
+    pub fn met_by(self, value: f64) -> bool {
+        match self {
+            Goal::AtLeast(bound) => value >= bound,
+            Goal::AtMost(bound) => value <= bound,
+        }
+    }
+}
+
+/// One target of one corpus (or setting), with what was measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// The group: `types`, `sse` or `client`.
+    pub group: String,
+    /// The corpus, or for the client the framing.
+    pub scope: String,
+    /// What is compared, in words.
+    pub what: String,
+    /// The value checked against [`Target::goal`].
+    pub measured: f64,
+    /// The measured value as the report shows it (with its context).
+    pub measured_text: String,
+    /// The bound.
+    pub goal: Goal,
+    /// The bound as the report shows it.
+    pub goal_text: String,
+}
+
+impl Target {
+    /// Whether the measured value meets the goal.
+    pub fn met(&self) -> bool {
+        self.goal.met_by(self.measured)
+    }
+
+    /// `met` or `**missed**` (bold in Markdown, so a miss stands out).
+    pub fn verdict(&self) -> &'static str {
+        if self.met() { "met" } else { "**missed**" }
+    }
+}
+
+/// Every target of every group present in `results`, in report order.
+pub fn all(results: &Results) -> Vec<Target> {
+    ["types", "sse", "client"]
+        .into_iter()
+        .filter_map(|name| results.group(name))
+        .flat_map(of_group)
+        .collect()
+}
+
+/// The targets of one group.
+pub fn of_group(group: &Group) -> Vec<Target> {
+    match group.name.as_str() {
+        "types" => types(group),
+        "sse" => sse(group),
+        "client" => client(group),
+        _ => Vec::new(),
+    }
+}
+
+fn target(group: &Group, scope: &str, what: &str, measured: f64, goal: Goal) -> Target {
+    Target {
+        group: group.name.clone(),
+        scope: scope.to_owned(),
+        what: what.to_owned(),
+        measured,
+        measured_text: String::new(),
+        goal,
+        goal_text: String::new(),
+    }
+}
+
+fn types(group: &Group) -> Vec<Target> {
+    let mut out = Vec::new();
+    for corpus in group.corpora() {
+        if let Some(ratio) = group.rate_ratio(corpus, "payloads", "ours", "async-openai") {
+            let mut t = target(
+                group,
+                corpus,
+                "parse: ours ÷ async-openai, chunks/s",
+                ratio,
+                Goal::AtLeast(1.3),
+            );
+            t.measured_text = format::ratio(ratio);
+            t.goal_text = "≥ 1.3×".to_owned();
+            out.push(t);
+        }
+        if corpus == "text" {
+            if let Some(ours) = group.row(corpus, "payloads", "ours") {
+                let mut t = target(
+                    group,
+                    corpus,
+                    "parse: allocations per chunk (ours)",
+                    ours.allocs_per_item,
+                    Goal::AtMost(3.0),
+                );
+                t.measured_text = format::allocs(ours.allocs_per_item);
+                t.goal_text = "≤ 3".to_owned();
+                out.push(t);
+            }
+        }
+        if let Some(ratio) = group.rate_ratio(corpus, "payloads", "ours", "ours+fold") {
+            // Parsing and folding take `ratio` times as long as parsing.
+            let added = (ratio - 1.0) * 100.0;
+            let mut t = target(
+                group,
+                corpus,
+                "fold: time added to parsing",
+                added,
+                Goal::AtMost(10.0),
+            );
+            t.measured_text = format::percent(added);
+            t.goal_text = "≤ +10 %".to_owned();
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn sse(group: &Group) -> Vec<Target> {
+    let mut out = Vec::new();
+    for corpus in group.corpora() {
+        for piece in group.pieces() {
+            if let Some(ratio) = group.rate_ratio(corpus, piece, "ours", "sse-stream") {
+                let what = format!("ours ÷ sse-stream, events/s, {}", format::piece(piece));
+                let mut t = target(group, corpus, &what, ratio, Goal::AtLeast(1.5));
+                t.measured_text = format::ratio(ratio);
+                t.goal_text = "≥ 1.5×".to_owned();
+                out.push(t);
+            }
+        }
+        if let Some(ratio) = group.rate_ratio(corpus, "16KiB", "ours", "eventsource-stream") {
+            let what = "ours ÷ eventsource-stream, events/s, 16 KiB";
+            let mut t = target(group, corpus, what, ratio, Goal::AtLeast(20.0));
+            t.measured_text = format::ratio(ratio);
+            t.goal_text = "≥ 20×".to_owned();
+            out.push(t);
+        }
+        if let (Some(whole), Some(at16)) = (
+            group.row(corpus, "whole", "ours"),
+            group.row(corpus, "16KiB", "ours"),
+        ) {
+            let ratio = whole.rate / at16.rate;
+            let what = "linear: ours whole buffer ÷ ours 16 KiB, events/s";
+            let mut t = target(group, corpus, what, ratio, Goal::AtLeast(0.85));
+            t.measured_text = format::ratio(ratio);
+            t.goal_text = "≥ 0.85× (within 15 %)".to_owned();
+            out.push(t);
+        }
+        if let Some(whole) = group.row(corpus, "whole", "ours") {
+            let allocs = whole.allocs_per_item;
+            let what = "allocations per event inside one piece (whole buffer)";
+            let mut t = target(group, corpus, what, allocs, Goal::AtMost(0.001));
+            t.measured_text = format::allocs(allocs);
+            t.goal_text = "0 (< 0.001)".to_owned();
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn client(group: &Group) -> Vec<Target> {
+    let mut out = Vec::new();
+    for framing in group.pieces().into_iter().filter(|p| *p != "ttfc") {
+        let scope = format::piece(framing);
+        let ours = group
+            .rows
+            .iter()
+            .find(|r| r.piece == framing && r.method == "ours");
+        let peer = group
+            .rows
+            .iter()
+            .find(|r| r.piece == framing && r.method == "async-openai");
+        let (Some(ours), Some(peer)) = (ours, peer) else {
+            continue;
+        };
+        if peer.rate > 0.0 {
+            let ratio = ours.rate / peer.rate;
+            let what = "ours ÷ async-openai, chunks/s";
+            let mut t = target(group, &scope, what, ratio, Goal::AtLeast(10.0));
+            t.measured_text = format::ratio(ratio);
+            t.goal_text = "≥ 10×".to_owned();
+            out.push(t);
+        }
+        if let (Some(mine), Some(theirs)) = (ours.metric("peak_rss_mb"), peer.metric("peak_rss_mb"))
+        {
+            if theirs > 0.0 {
+                let ratio = mine / theirs;
+                let what = "peak RSS: ours ÷ async-openai";
+                let mut t = target(group, &scope, what, ratio, Goal::AtMost(1.0));
+                t.measured_text = format!(
+                    "{} ({} vs {})",
+                    format::ratio(ratio),
+                    format::megabytes(mine),
+                    format::megabytes(theirs)
+                );
+                t.goal_text = "≤ 1×".to_owned();
+                out.push(t);
+            }
+        }
+    }
+    let first = |method: &str| {
+        group
+            .rows
+            .iter()
+            .find(|r| r.piece == "ttfc" && r.method == method)
+            .and_then(|r| r.metric("ttfc_median_us"))
+    };
+    if let (Some(ours), Some(bare)) = (first("ours"), first("hyper")) {
+        if bare > 0.0 {
+            let extra = (ours / bare - 1.0) * 100.0;
+            let what = "time to first chunk: ours vs bare hyper (median)";
+            let mut t = target(group, "first chunk", what, extra, Goal::AtMost(5.0));
+            t.measured_text = format!(
+                "{} ({} vs {})",
+                format::percent(extra),
+                format::micros(ours),
+                format::micros(bare)
+            );
+            t.goal_text = "≤ +5 %".to_owned();
+            out.push(t);
+        }
+    }
+    out
+}
