@@ -141,3 +141,10 @@ pub fn event_payload(parser: &mut ChunkParser, event: &Event) -> Result<StreamPa
 fn bytes_of(piece: &[u8]) -> bytes::Bytes {
     bytes::Bytes::copy_from_slice(piece)
 }
+
+/// The README's Rust examples, compiled (and the runnable ones run) by
+/// `cargo test --doc -p chatstream-tests`, so the front page cannot drift
+/// from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -220,6 +220,31 @@ impl<S> SseStream<S> {
     }
 }
 
+impl<S, B, E> SseStream<S>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: Into<Bytes>,
+{
+    /// The next event, or `None` once the stream has ended: what
+    /// `StreamExt::next` gives, without a stream-extension crate.
+    pub async fn next(&mut self) -> Option<Result<Event, StreamError<E>>> {
+        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl<S, B, E> FrameStream<S>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: Into<Bytes>,
+{
+    /// The next frame (event, comment or retry), or `None` once the stream
+    /// has ended: what `StreamExt::next` gives, without a stream-extension
+    /// crate.
+    pub async fn next(&mut self) -> Option<Result<Frame, StreamError<E>>> {
+        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
 impl<S, B, E> Stream for SseStream<S>
 where
     S: Stream<Item = Result<B, E>> + Unpin,
