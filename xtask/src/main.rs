@@ -22,6 +22,10 @@
 //! - `fuzz <target|list> [--time SECONDS] [--jobs N]` — run a libFuzzer
 //!   target of `fuzz/` with cargo-fuzz (`RUSTC_BOOTSTRAP=1`), seeding its
 //!   corpus from `tests/data`.
+//! - `load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K]`
+//!   — the load benchmark: N concurrent paced streams (default 10,000) from
+//!   one client process against the loopback mock server in another;
+//!   chunks delivered vs sent, errors, wall time, RSS per idle open stream.
 //! - `sync-data [--check] [--from DIR]` — copy the shared fixture corpus and SSE
 //!   vectors (default `../shared`) into `tests/data`, or with `--check` only
 //!   report what differs.
@@ -35,6 +39,7 @@ mod corpus;
 mod deps;
 mod e2e;
 mod fuzz;
+mod load;
 mod sync_data;
 mod util;
 
@@ -51,6 +56,7 @@ fn main() -> ExitCode {
         "deps" => deps::run(rest),
         "e2e" => e2e::run_e2e(rest),
         "fuzz" => fuzz::run_fuzz(rest),
+        "load" => load::run_load(rest),
         "sync-data" => sync_data::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
@@ -86,5 +92,9 @@ commands:
   fuzz <target|list> [--time SECONDS] [--jobs N]
                           run a fuzz target (default 60 s) with cargo-fuzz;
                           `list` names the targets
+  load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K]
+                          N concurrent paced streams (default 10000 × 200 chunks,
+                          one per 100 ms) against the mock server in another
+                          process: lost chunks, errors, RSS per idle stream
   sync-data [--check] [--from DIR]
                           copy ../shared fixtures and SSE vectors into tests/data";

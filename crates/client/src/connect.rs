@@ -1,6 +1,8 @@
 //! The connector: TCP (hyper-util), proxies (`HTTP_PROXY`, `HTTPS_PROXY`,
 //! `NO_PROXY` through hyper-util's matcher and CONNECT tunnel), then TLS
-//! (rustls through hyper-rustls, HTTP/1.1 and HTTP/2 by ALPN).
+//! (rustls through hyper-rustls, HTTP/1.1 and HTTP/2 by ALPN), with the TLS
+//! session boxed ([`Slim`]) so that a plain connection stays small: a
+//! process holding thousands of open streams pays for every byte of each.
 
 use std::future::Future;
 use std::io;
@@ -11,7 +13,7 @@ use std::time::Duration;
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::client::proxy::matcher::Matcher;
@@ -57,8 +59,10 @@ pub(crate) fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig,
     Ok(config)
 }
 
-/// The connector stack the client uses.
-pub(crate) type Connector = HttpsConnector<ProxyConnector>;
+/// The connector stack the client uses: [`ProxyConnector`], then TLS by
+/// hyper-rustls, then [`Slim`] so that a plain connection does not carry
+/// room for a TLS session.
+pub(crate) type Connector = SlimConnector;
 
 /// Builds the connector stack.
 pub(crate) fn connector(
@@ -70,11 +74,122 @@ pub(crate) fn connector(
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(connect_timeout);
-    HttpsConnectorBuilder::new()
+    let https = HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_all_versions()
-        .wrap_connector(ProxyConnector { http, proxies })
+        .wrap_connector(ProxyConnector { http, proxies });
+    SlimConnector { https }
+}
+
+/// hyper-rustls's connector, its streams turned into [`Slim`] ones.
+#[derive(Clone, Debug)]
+pub(crate) struct SlimConnector {
+    https: HttpsConnector<ProxyConnector>,
+}
+
+impl Service<Uri> for SlimConnector {
+    type Response = Slim;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Slim, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.https.poll_ready(cx)
+    }
+
+    fn call(&mut self, target: Uri) -> Self::Future {
+        let connecting = self.https.call(target);
+        Box::pin(async move {
+            Ok(match connecting.await? {
+                MaybeHttpsStream::Http(io) => Slim::Plain(io),
+                tls => Slim::Tls(Box::new(tls)),
+            })
+        })
+    }
+}
+
+/// A connection: plain, or TLS behind a box.
+///
+/// hyper keeps the stream inline in the task that drives the connection, for
+/// as long as the connection lives. hyper-rustls's stream is an enum whose
+/// TLS variant holds the whole rustls session (about 1,100 bytes against 40
+/// for a TCP stream), so without the box every plain `http://` connection —
+/// a local model server, a sidecar proxy — would pay for a session it never
+/// has: measured with `cargo xtask load`, about 1 KiB per open stream. A TLS
+/// connection pays one pointer more and one allocation per connection.
+#[derive(Debug)]
+pub(crate) enum Slim {
+    /// `http://`, possibly to a forwarding proxy.
+    Plain(ProxyStream),
+    /// `https://` (hyper-rustls's stream, always its TLS variant here).
+    Tls(Box<MaybeHttpsStream<ProxyStream>>),
+}
+
+impl Connection for Slim {
+    fn connected(&self) -> Connected {
+        match self {
+            Slim::Plain(io) => io.connected(),
+            Slim::Tls(io) => io.connected(),
+        }
+    }
+}
+
+impl Read for Slim {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Slim::Plain(io) => Pin::new(io).poll_read(cx, buf),
+            Slim::Tls(io) => Pin::new(&mut **io).poll_read(cx, buf),
+        }
+    }
+}
+
+impl Write for Slim {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Slim::Plain(io) => Pin::new(io).poll_write(cx, buf),
+            Slim::Tls(io) => Pin::new(&mut **io).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Slim::Plain(io) => Pin::new(io).poll_flush(cx),
+            Slim::Tls(io) => Pin::new(&mut **io).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Slim::Plain(io) => Pin::new(io).poll_shutdown(cx),
+            Slim::Tls(io) => Pin::new(&mut **io).poll_shutdown(cx),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Slim::Plain(io) => io.is_write_vectored(),
+            Slim::Tls(io) => io.is_write_vectored(),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Slim::Plain(io) => Pin::new(io).poll_write_vectored(cx, bufs),
+            Slim::Tls(io) => Pin::new(&mut **io).poll_write_vectored(cx, bufs),
+        }
+    }
 }
 
 /// Connects directly, through a CONNECT tunnel (HTTPS targets behind a proxy),
@@ -181,5 +296,23 @@ impl Write for ProxyStream {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// hyper holds the stream inline for the life of the connection: a plain
+    /// one must not carry room for a TLS session (hyper-rustls's enum is
+    /// about 1,100 bytes).
+    #[test]
+    fn a_plain_connection_has_no_room_for_tls() {
+        assert!(
+            std::mem::size_of::<Slim>() <= 2 * std::mem::size_of::<ProxyStream>(),
+            "{} bytes",
+            std::mem::size_of::<Slim>()
+        );
+        assert!(std::mem::size_of::<MaybeHttpsStream<ProxyStream>>() > 512);
     }
 }

@@ -41,6 +41,12 @@ use crate::rate_limit::RateLimits;
 use crate::response_body::ResponseBody;
 use crate::timing::StreamTiming;
 
+mod detach;
+mod tracker;
+
+use detach::{detach, detach_header_values};
+use tracker::{ChoiceTracker, has_content};
+
 /// How much of the body is kept until the first event, to recognise a bare
 /// JSON error body sent with a 200 and `text/event-stream` (go-openai's
 /// `TestCreateChatCompletionStreamError`).
@@ -76,6 +82,11 @@ pub enum EndState {
 /// yields either nothing (a clean end: see [`end_state`](Self::end_state)) or
 /// exactly one error, then nothing. The caller can always tell which.
 ///
+/// Memory: an open stream holds no read buffer of its own between reads —
+/// the response headers and the last payload are copied out of hyper's
+/// buffers (a few hundred bytes) — which is what lets one process keep
+/// 10,000 streams open (`cargo xtask load`, RELIABILITY.md).
+///
 /// The response head is available before the first chunk:
 /// [`status`](Self::status), [`headers`](Self::headers),
 /// [`request_id`](Self::request_id), [`rate_limits`](Self::rate_limits).
@@ -106,6 +117,9 @@ pub struct ChatCompletionStream {
     tracker: ChoiceTracker,
     timing: StreamTiming,
     last_payload: Option<Bytes>,
+    /// Whether `last_payload` still points into a received buffer (copied
+    /// before the next read; see `detach`).
+    last_payload_shared: bool,
     /// The body's first frames (by reference), until the first event.
     prefix: Option<Vec<Bytes>>,
     end: Option<Ended>,
@@ -141,7 +155,8 @@ impl ChatCompletionStream {
         config: &Config,
         timing: StreamTiming,
     ) -> Result<Self> {
-        let (parts, body) = response.into_parts();
+        let (mut parts, body) = response.into_parts();
+        detach_header_values(&mut parts.headers);
         let content_type = parts
             .headers
             .get(CONTENT_TYPE)
@@ -195,6 +210,7 @@ impl ChatCompletionStream {
             tracker: ChoiceTracker::default(),
             timing,
             last_payload: None,
+            last_payload_shared: false,
             prefix: Some(Vec::new()),
             end: None,
         })
@@ -232,8 +248,10 @@ impl ChatCompletionStream {
     }
 
     /// The raw `data` of the event behind the chunk last returned, as the
-    /// server sent it (go-openai's `RecvRaw`): a zero-copy view of the
-    /// received bytes, for fields no type names or for logging.
+    /// server sent it (go-openai's `RecvRaw`), for fields no type names or
+    /// for logging. Zero-copy until the stream reads again: then it is copied
+    /// once, so that an idle stream does not keep a whole read buffer alive
+    /// for one payload.
     pub fn last_payload(&self) -> Option<&Bytes> {
         self.last_payload.as_ref()
     }
@@ -364,6 +382,7 @@ impl ChatCompletionStream {
                 self.tracker.observe(&chunk);
                 self.timing.on_chunk(has_content(&chunk));
                 self.last_payload = Some(event.into_data());
+                self.last_payload_shared = true;
                 Some(Ok(chunk))
             }
             Err(error) => {
@@ -471,6 +490,10 @@ impl Stream for ChatCompletionStream {
                     });
                 }
             };
+            if this.last_payload_shared {
+                detach(&mut this.last_payload);
+                this.last_payload_shared = false;
+            }
             match Pin::new(body).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
@@ -528,55 +551,4 @@ impl Collected {
     pub fn into_result(self) -> Result<ChatCompletion> {
         self.end.map(|_| self.completion)
     }
-}
-
-/// Which choices were seen and which finished, for the end state.
-#[derive(Debug, Default)]
-struct ChoiceTracker {
-    /// Sorted by index: (index, finished).
-    seen: Vec<(u32, bool)>,
-}
-
-impl ChoiceTracker {
-    fn observe(&mut self, chunk: &ChatCompletionChunk) {
-        for choice in &chunk.choices {
-            let finished = choice.finish_reason.is_some();
-            match self
-                .seen
-                .binary_search_by_key(&choice.index, |(index, _)| *index)
-            {
-                Ok(at) => {
-                    if let Some(slot) = self.seen.get_mut(at) {
-                        slot.1 |= finished;
-                    }
-                }
-                Err(at) if self.seen.len() < MAX_TRACKED_CHOICES => {
-                    self.seen.insert(at, (choice.index, finished));
-                }
-                Err(_) => {}
-            }
-        }
-    }
-
-    fn all_finished(&self) -> bool {
-        !self.seen.is_empty() && self.seen.iter().all(|(_, finished)| *finished)
-    }
-}
-
-/// Whether a chunk carries something a user sees: text, reasoning, a refusal
-/// or a tool call.
-fn has_content(chunk: &ChatCompletionChunk) -> bool {
-    chunk.choices.iter().any(|choice| {
-        let delta = &choice.delta;
-        delta.content_text().is_some_and(|text| !text.is_empty())
-            || delta.reasoning_text().is_some_and(|text| !text.is_empty())
-            || delta
-                .refusal
-                .as_deref()
-                .is_some_and(|text| !text.is_empty())
-            || delta
-                .tool_calls
-                .as_ref()
-                .is_some_and(|calls| !calls.is_empty())
-    })
 }

@@ -1,10 +1,11 @@
 //! `mock-server`: a standalone loopback HTTP/1.1 server that streams a
 //! corpus file as a chat-completion event stream, for the client benchmark
-//! (`cargo xtask bench --only client`).
+//! (`cargo xtask bench --only client`), or paced synthetic streams, for the
+//! load benchmark (`cargo xtask load`).
 //!
 //! ```text
-//! mock-server --corpus FILE [--port 0] [--write-size 16384] [--framing chunked|length]
-//!             [--exit-with-stdin]
+//! mock-server [--corpus FILE] [--port 0] [--write-size 16384] [--framing chunked|length]
+//!             [--chunks 200] [--interval-ms 100] [--hold-ms MS] [--exit-with-stdin]
 //! ```
 //!
 //! - `POST …/chat/completions` (any prefix): `200 text/event-stream`, the
@@ -19,7 +20,13 @@
 //!   the first `N` events of the corpus, followed by `data: [DONE]` if they
 //!   did not include it — the short stream of the time-to-first-chunk
 //!   measurement;
+//! - a path segment `paced` (`/paced/v1/chat/completions`), or any chat
+//!   request when no `--corpus` was given: a paced synthetic stream of
+//!   `--chunks` chunks, one per `--interval-ms`, the second one `--hold-ms`
+//!   after the first (see the `paced` module);
 //! - `GET /health`: `200 ok`;
+//! - `GET /stats`: the counters of the `stats` module as JSON (connections,
+//!   paced streams started, finished and aborted, chunks sent);
 //! - anything else: 404.
 //!
 //! It prints `listening on http://127.0.0.1:PORT/v1` on standard output once
@@ -39,18 +46,37 @@
 //! discretion, and the library's `PacedBody` yields to the scheduler after
 //! every piece. Running in its own process keeps its CPU time and memory out
 //! of the client's numbers (peak RSS, allocations).
+//!
+//! The listening socket asks for a backlog of [`BACKLOG`] (the kernel caps it
+//! at `net.core.somaxconn`) so that a load client opening thousands of
+//! connections at once is not refused while this single thread accepts.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-const USAGE: &str = "usage: mock-server --corpus FILE [--port 0] [--write-size 16384] \
-                     [--framing chunked|length] [--exit-with-stdin]";
+// A binary's root lives in `src/bin/`, where every file is a binary of its
+// own: the modules live in the folder named after it.
+#[path = "mock-server/paced.rs"]
+mod paced;
+#[path = "mock-server/stats.rs"]
+mod stats;
+
+use paced::Paced;
+use stats::{OpenConnection, Stats};
+
+const USAGE: &str = "usage: mock-server [--corpus FILE] [--port 0] [--write-size 16384] \
+                     [--framing chunked|length] [--chunks 200] [--interval-ms 100] \
+                     [--hold-ms MS] [--exit-with-stdin]";
+
+/// The listen backlog asked for (the kernel lowers it to `somaxconn`).
+const BACKLOG: u32 = 65_535;
 
 /// The largest request head accepted.
 const MAX_HEAD: usize = 64 * 1024;
@@ -67,18 +93,21 @@ const SSE_HEAD: &str = "HTTP/1.1 200 OK\r\n\
 /// The command line.
 #[derive(Debug)]
 struct Options {
-    corpus: PathBuf,
+    corpus: Option<PathBuf>,
     port: u16,
     write_size: usize,
     chunked: bool,
     exit_with_stdin: bool,
+    paced: paced::Settings,
 }
 
 /// What the server sends.
 #[derive(Debug)]
 struct Served {
-    /// The corpus as given.
+    /// The corpus as given (empty without `--corpus`).
     corpus: Bytes,
+    /// Whether a corpus was given: without one, every chat request is paced.
+    has_corpus: bool,
     /// The corpus's chunked response: head, then one element per write (see
     /// [`response`]).
     chunked: Vec<Bytes>,
@@ -87,6 +116,10 @@ struct Served {
     write_size: usize,
     /// The framing of requests whose path does not choose one.
     default_chunked: bool,
+    /// The paced synthetic stream.
+    paced: Paced,
+    /// What was served.
+    stats: Stats,
 }
 
 fn main() -> ExitCode {
@@ -98,7 +131,7 @@ fn main() -> ExitCode {
         }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_io()
+        .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
@@ -118,18 +151,18 @@ fn main() -> ExitCode {
 
 fn parse_args() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
-    let mut corpus = None;
     let mut options = Options {
-        corpus: PathBuf::new(),
+        corpus: None,
         port: 0,
         write_size: 16 * 1024,
         chunked: true,
         exit_with_stdin: false,
+        paced: paced::Settings::default(),
     };
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value\n{USAGE}"));
         match arg.as_str() {
-            "--corpus" => corpus = Some(PathBuf::from(value("--corpus")?)),
+            "--corpus" => options.corpus = Some(PathBuf::from(value("--corpus")?)),
             "--port" => {
                 let port = value("--port")?;
                 options.port = port.parse().map_err(|e| format!("--port {port}: {e}"))?;
@@ -150,28 +183,59 @@ fn parse_args() -> Result<Options, String> {
                     other => return Err(format!("--framing takes chunked or length, got {other}")),
                 };
             }
+            "--chunks" => {
+                let chunks = value("--chunks")?;
+                options.paced.chunks = chunks
+                    .parse()
+                    .map_err(|e| format!("--chunks {chunks}: {e}"))?;
+                if options.paced.chunks < 2 {
+                    return Err("--chunks must be at least 2 (the role and the final chunk)".into());
+                }
+            }
+            "--interval-ms" => options.paced.interval = millis(&value("--interval-ms")?)?,
+            "--hold-ms" => options.paced.hold = Some(millis(&value("--hold-ms")?)?),
             "--exit-with-stdin" => options.exit_with_stdin = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
         }
     }
-    options.corpus = corpus.ok_or(USAGE)?;
     Ok(options)
 }
 
+/// A number of milliseconds.
+fn millis(value: &str) -> Result<Duration, String> {
+    value
+        .parse()
+        .map(Duration::from_millis)
+        .map_err(|e| format!("{value} ms: {e}"))
+}
+
+/// A listener on 127.0.0.1:`port` with a backlog of [`BACKLOG`].
+fn listen(port: u16) -> std::io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
+    socket.listen(BACKLOG)
+}
+
 async fn serve(options: Options) -> Result<(), String> {
-    let data =
-        std::fs::read(&options.corpus).map_err(|e| format!("{}: {e}", options.corpus.display()))?;
-    let corpus = Bytes::from(data);
+    let corpus = match &options.corpus {
+        Some(path) => {
+            Bytes::from(std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => Bytes::new(),
+    };
     let served = Arc::new(Served {
         chunked: response(&corpus, options.write_size, true),
         length: response(&corpus, options.write_size, false),
         corpus,
+        has_corpus: options.corpus.is_some(),
         write_size: options.write_size,
         default_chunked: options.chunked,
+        paced: Paced::new(options.paced, SSE_HEAD),
+        stats: Stats::default(),
     });
-    let listener = TcpListener::bind(("127.0.0.1", options.port))
-        .await
+    let listener = listen(options.port)
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let mut stdout = std::io::stdout().lock();
@@ -195,6 +259,7 @@ async fn serve(options: Options) -> Result<(), String> {
                 let _ = stream.set_nodelay(true);
                 let served = Arc::clone(&served);
                 tokio::spawn(async move {
+                    let _open = OpenConnection::new(&served.stats);
                     if let Err(e) = connection(stream, &served).await {
                         // A client going away mid-body is normal (a
                         // benchmark that stops reading); anything else is
@@ -209,8 +274,10 @@ async fn serve(options: Options) -> Result<(), String> {
                 });
             }
             Err(e) => {
+                // Out of file descriptors, most likely: wait for some
+                // connections to close rather than spin.
                 eprintln!("mock-server: accept: {e}");
-                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
     }
@@ -300,6 +367,12 @@ async fn connection(mut stream: TcpStream, served: &Served) -> std::io::Result<(
 
         let path = head.path.split('?').next().unwrap_or_default();
         match (head.method.as_str(), path) {
+            ("POST", path)
+                if path.ends_with("/chat/completions")
+                    && (!served.has_corpus || path.split('/').any(|s| s == "paced")) =>
+            {
+                served.paced.serve(&mut stream, &served.stats).await?;
+            }
             ("POST", path) if path.ends_with("/chat/completions") => {
                 let chunked = framing(path).unwrap_or(served.default_chunked);
                 let short;
@@ -320,6 +393,14 @@ async fn connection(mut stream: TcpStream, served: &Served) -> std::io::Result<(
                 stream
                     .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nok\n")
                     .await?;
+            }
+            ("GET", "/stats") => {
+                let body = served.stats.json();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all((head + &body).as_bytes()).await?;
             }
             _ => {
                 let message = format!("no route for {} {}", head.method, head.path);
