@@ -19,6 +19,7 @@ use crate::body::RequestBody;
 use crate::builder::{ClientBuilder, Config};
 use crate::connect::{self, Connector};
 use crate::error::{BoxError, Error, ErrorKind, Result};
+use crate::error_body::{read_capped, status_error};
 use crate::options::RequestOptions;
 use crate::response_body::ResponseBody;
 use crate::retry;
@@ -394,44 +395,6 @@ impl Client {
     }
 }
 
-/// The error for a non-success response: status, headers, and the body
-/// parsed as an API error (or kept raw), read with a size cap.
-pub(crate) async fn status_error<B>(config: &Config, response: Response<B>) -> Error
-where
-    B: Body<Data = Bytes> + Unpin,
-    B::Error: Into<BoxError>,
-{
-    let (parts, body) = response.into_parts();
-    let retry_after = retry::retry_after(&parts.headers);
-    let base = |message: &str| {
-        Error::new(ErrorKind::Http, message)
-            .with_status(parts.status)
-            .with_headers(parts.headers.clone())
-            .with_retry_after(retry_after)
-    };
-    // The error body is small; wait for it no longer than the stream
-    // would wait between bytes.
-    let patience = config.idle_timeout.or(config.response_timeout);
-    let body = match read_capped(body, config.max_error_body, patience).await {
-        Ok(body) => body,
-        Err(error) => {
-            return base("request failed; the error body could not be read").with_source(error);
-        }
-    };
-    match serde_json::from_slice::<ErrorResponse>(&body) {
-        Ok(ErrorResponse { error: Some(api) }) => base("request failed").with_api(api),
-        _ => {
-            let snippet = body_snippet(&body);
-            let message = if snippet.is_empty() {
-                "request failed with an empty body".to_owned()
-            } else {
-                format!("request failed: {snippet}")
-            };
-            base(&message).with_body(body)
-        }
-    }
-}
-
 /// The headers every request carries: content type, user agent, the key,
 /// organization, project, and the configured default headers (last, so they
 /// can override the others).
@@ -518,63 +481,6 @@ fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
     } else {
         Error::new(ErrorKind::Transport, "the request failed before a response").with_source(error)
     }
-}
-
-/// Reads a whole body, keeping at most `limit` bytes (the rest is dropped).
-pub(crate) async fn read_capped<B>(
-    mut body: B,
-    limit: usize,
-    timeout: Option<Duration>,
-) -> Result<Bytes>
-where
-    B: Body<Data = Bytes> + Unpin,
-    B::Error: Into<BoxError>,
-{
-    let read = async {
-        let mut out = BytesMut::new();
-        while let Some(frame) =
-            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
-        {
-            let frame = frame.map_err(|e| {
-                Error::new(
-                    ErrorKind::Transport,
-                    "the connection broke while reading the body",
-                )
-                .with_source(e)
-            })?;
-            if let Ok(data) = frame.into_data() {
-                let room = limit.saturating_sub(out.len());
-                out.extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out.freeze())
-    };
-    match timeout {
-        Some(limit) => tokio::time::timeout(limit, read).await.unwrap_or_else(|_| {
-            Err(Error::new(
-                ErrorKind::Timeout,
-                "timed out reading the response body",
-            ))
-        }),
-        None => read.await,
-    }
-}
-
-/// The start of a body as one line of text, for error messages.
-pub(crate) fn body_snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body.get(..200.min(body.len())).unwrap_or_default());
-    let mut snippet: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    snippet = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
-    if body.len() > 200 {
-        snippet.push('…');
-    }
-    snippet
 }
 
 /// Percent-encodes a URL path segment or query value (RFC 3986 unreserved

@@ -108,6 +108,7 @@ mod client;
 mod connect;
 mod env;
 mod error;
+mod error_body;
 mod not_streamed;
 mod options;
 mod rate_limit;

@@ -11,8 +11,8 @@ use chatstream_types::{
     FunctionCallDelta, ToolCallDelta,
 };
 
-use crate::client::body_snippet;
 use crate::error::{Error, ErrorKind, Result};
+use crate::error_body::body_snippet;
 
 /// A `200 application/json` body: an error object, or a whole completion (the
 /// server ignored `"stream": true`), delivered as one chunk.

@@ -34,8 +34,8 @@ use hyper::body::Body;
 use tokio::time::Sleep;
 
 use crate::builder::Config;
-use crate::client::{body_snippet, read_capped};
 use crate::error::{Error, ErrorKind, Result};
+use crate::error_body::{body_snippet, read_capped};
 use crate::not_streamed::whole_completion;
 use crate::rate_limit::RateLimits;
 use crate::response_body::ResponseBody;
