@@ -1,5 +1,5 @@
 //! `cargo xtask e2e [--tier fast|model|all]`: the client against independent
-//! OpenAI-compatible servers on loopback (`tests/tests/e2e_real_servers.rs`).
+//! OpenAI-compatible servers on loopback (`tests/tests/e2e_real_servers/`).
 //!
 //! Each server is installed into a cache directory outside the clone
 //! (`$CHATSTREAM_E2E_CACHE`, default `~/.cache/chatstream-e2e`): a Python venv

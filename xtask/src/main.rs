@@ -18,7 +18,7 @@
 //! - `deps` — the dependency rules alone, with the client's crate count.
 //! - `e2e [--tier fast|model|all]` — install (cached outside the clone),
 //!   start and stop the independent OpenAI-compatible servers, and run
-//!   `tests/tests/e2e_real_servers.rs` against them.
+//!   `tests/tests/e2e_real_servers/` against them.
 //! - `fuzz <target|list> [--time SECONDS] [--jobs N]` — run a libFuzzer
 //!   target of `fuzz/` with cargo-fuzz (`RUSTC_BOOTSTRAP=1`), seeding its
 //!   corpus from `tests/data`.
