@@ -124,11 +124,17 @@ fn logical_cores() -> usize {
 }
 
 fn memory_kib() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
+    proc_kib("/proc/meminfo", "MemTotal:")
+}
+
+/// A `NAME: N kB` field of a `/proc` file, in KiB, or 0 when it cannot be
+/// read (not Linux).
+pub(crate) fn proc_kib(path: &str, field: &str) -> u64 {
+    std::fs::read_to_string(path)
         .ok()
-        .and_then(|info| {
-            info.lines().find_map(|line| {
-                line.strip_prefix("MemTotal:")?
+        .and_then(|text| {
+            text.lines().find_map(|line| {
+                line.strip_prefix(field)?
                     .trim()
                     .trim_end_matches("kB")
                     .trim()

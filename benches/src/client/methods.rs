@@ -123,19 +123,7 @@ pub(super) fn to_report(measured: Measured) -> Report {
 
 /// The peak resident set of this process so far, in KiB (`VmHWM`), or 0.
 pub(super) fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status.lines().find_map(|line| {
-                line.strip_prefix("VmHWM:")?
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse()
-                    .ok()
-            })
-        })
-        .unwrap_or(0)
+    crate::machine::proc_kib("/proc/self/status", "VmHWM:")
 }
 
 pub(super) fn our_client(rt: &Runtime, url: &str) -> Result<chatstream::Client, String> {
