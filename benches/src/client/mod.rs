@@ -57,7 +57,7 @@
 //! connections, after a
 //! few warm-up requests, and times from the call to the first chunk (`ours`)
 //! or to the first body byte (`hyper`); each stream is then read to its end.
-//! Reported: the median of 50 requests each (and p10, p90), and allocations
+//! Reported: the median of 400 requests each (and p10, p90), and allocations
 //! per request. Target: `ours` within 5% of bare hyper.
 //!
 //! The runtime is tokio's current-thread runtime by default: on a two-core
@@ -100,8 +100,8 @@ pub const FRAMINGS: [&str; 2] = ["chunked", "length"];
 /// The short stream of the time-to-first-chunk measurement: its events,
 /// requests timed per method, and warm-up requests per method.
 pub(super) const TTFC_EVENTS: u64 = 20;
-pub(super) const TTFC_REQUESTS: usize = 50;
-pub(super) const TTFC_WARMUP: usize = 5;
+pub(super) const TTFC_REQUESTS: usize = 400;
+pub(super) const TTFC_WARMUP: usize = 20;
 
 /// The request every method sends (the bare one pre-encoded).
 pub(super) const MODEL: &str = "gpt-4o";
