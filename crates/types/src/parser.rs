@@ -340,7 +340,13 @@ impl<'de> Visitor<'de> for ChunkSeed<'_, '_> {
                 b"obfuscation" => {
                     map.next_value::<IgnoredAny>()?;
                 }
-                b"error" if detect_error => error = map.next_value::<Option<ApiError>>()?,
+                // `null` is no error, and (like a `null` unknown field kept
+                // in `extra`) does not undo an earlier one.
+                b"error" if detect_error => {
+                    if let Some(found) = map.next_value::<Option<ApiError>>()? {
+                        error = Some(found);
+                    }
+                }
                 _ => key.store_in(&mut map, &mut chunk.extra)?,
             }
         }

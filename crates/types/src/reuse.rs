@@ -16,7 +16,10 @@
 //! To keep the state small and the argument simple, a head ends just before
 //! the first top-level key that is not a [`TopFields`] one, or, when that key
 //! is `choices`, just before the first key of the first choice that is not a
-//! [`ChoiceHead`] one; and a tail holds [`TopFields`] keys only.
+//! [`ChoiceHead`] one; and a tail holds [`TopFields`] keys only. A head is
+//! only used when a key follows it, as one did where it was found: the
+//! shortened payload restarts the object with `{`, which is the same state
+//! as after the head's comma before a key, but not before a `}`.
 
 use crate::lenient::Key;
 use crate::{ChatCompletionChunk, ChunkChoice, ContentFilterResults, ServiceTier, SharedStr};
@@ -50,7 +53,7 @@ impl Reuse {
         let head = self
             .head
             .as_ref()
-            .filter(|head| json.starts_with(&head.bytes))
+            .filter(|head| head.continues_in(json))
             .map(|head| head.bytes.len());
         let cut = self
             .tail
@@ -155,6 +158,16 @@ struct Head {
 }
 
 impl Head {
+    /// Whether `json` begins with this head and goes on with a key, as the
+    /// payload the head was found in did. The key matters: the head ends
+    /// after a comma (or the first choice's `{`) where the shortened payload
+    /// has a `{`, the same state before a key, but not before a `}`, which
+    /// would close an empty object in the buffer and is a trailing comma in
+    /// the payload (`{"id":"a",}` after a head `{"id":"a",`).
+    fn continues_in(&self, json: &[u8]) -> bool {
+        json.starts_with(&self.bytes) && json.get(self.bytes.len()) == Some(&b'"')
+    }
+
     /// The JSON that brings a parser to where the head ends (the state itself
     /// is restored from `top` and `first_choice`).
     fn opening(&self) -> &'static [u8] {
