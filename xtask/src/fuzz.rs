@@ -8,8 +8,9 @@
 //! Before a run the target's corpus (`fuzz/corpus/<target>`, gitignored) is
 //! seeded from `tests/data` when it is missing or empty: the `.sse` fixtures
 //! and the SSE conformance vectors for `sse`, the fixtures' `data:` payloads
-//! for `chunk`, the fixtures for `client`. (`accumulator` reads structured
-//! input and starts empty.)
+//! (each alone, and each stream's joined by `0xFF`) for `chunk`, the
+//! fixtures for `client`. (`accumulator` reads structured input and starts
+//! empty.)
 //! Crashes are written to `fuzz/artifacts/<target>/`; replay one with
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run <target> <file>` in `fuzz/`.
 
@@ -266,7 +267,14 @@ fn seed(target: &str, root: &Path, corpus: &Path) -> Result<(), String> {
         }
         "chunk" => {
             for path in &fixtures {
-                for payload in data_payloads(&read(path)?) {
+                let payloads = data_payloads(&read(path)?);
+                // The whole stream too, its payloads joined by 0xFF (the
+                // target's separator): one parser then sees payloads that
+                // share a head and a tail, which is what its reuse of them
+                // needs to be exercised.
+                let stream = payloads.join(&[0xFF][..]);
+                seeds.push((format!("stream-{}", fnv1a(&stream)), stream));
+                for payload in payloads {
                     seeds.push((format!("payload-{}", fnv1a(&payload)), payload));
                 }
             }
