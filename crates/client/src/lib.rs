@@ -35,6 +35,10 @@
 //!   error models, and the accumulator that folds a stream;
 //! - [`sse`] (`chatstream-sse`): the Server-Sent Events decoder.
 //!
+//! The client's own stream logic (end states, limits, idle timeout) is not
+//! tied to its transport: [`Client::stream_from_response`] reads a response
+//! obtained any other way — your own HTTP stack, a recorded response, a test.
+//!
 //! # End states: a finished stream is never confused with a broken one
 //!
 //! Every stream ends in exactly one way, and the caller can always tell which
@@ -60,7 +64,9 @@
 //! A [`ChatCompletionStream`] reads from the connection only when polled: a
 //! slow consumer applies backpressure through TCP instead of growing a queue,
 //! nothing runs in the background, and memory stays bounded (the decoder caps
-//! each event, 16 MiB by default). Dropping the stream closes the HTTP/1.1
+//! each event, 16 MiB by default; between reads an open stream holds no
+//! buffer of hyper's, about 21 KiB in all, so 10,000 open streams fit in
+//! about 220 MB — `cargo xtask load`). Dropping the stream closes the HTTP/1.1
 //! connection (or resets the HTTP/2 stream) at once, which also stops the
 //! server generating tokens nobody will read.
 //!
