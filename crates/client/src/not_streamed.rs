@@ -47,7 +47,7 @@ fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
     };
     chunk.system_fingerprint = completion.system_fingerprint.map(Into::into);
     chunk.service_tier = completion.service_tier;
-    chunk.usage = completion.usage;
+    chunk.usage = completion.usage.map(Box::new);
     chunk.prompt_filter_results = completion.prompt_filter_results;
     chunk.extra = completion.extra;
     for choice in completion.choices {

@@ -120,6 +120,8 @@ pub struct ChatCompletionStream {
     /// Whether `last_payload` still points into a received buffer (copied
     /// before the next read; see `detach`).
     last_payload_shared: bool,
+    /// When the last bytes were read (the time of the chunks they complete).
+    read_at: std::time::Instant,
     /// The body's first frames (by reference), until the first event.
     prefix: Option<Vec<Bytes>>,
     end: Option<Ended>,
@@ -208,6 +210,7 @@ impl ChatCompletionStream {
             empty_limit: config.empty_event_limit,
             empty_run: 0,
             tracker: ChoiceTracker::default(),
+            read_at: timing.started(),
             timing,
             last_payload: None,
             last_payload_shared: false,
@@ -326,9 +329,13 @@ impl ChatCompletionStream {
     }
 
     fn on_bytes(&mut self, data: &Bytes) {
-        self.timing.on_byte();
+        // One clock reading per read, not per chunk: the chunks this read
+        // completes take its time (see `StreamTiming`).
+        let now = tokio::time::Instant::now();
+        self.read_at = now.into_std();
+        self.timing.on_byte_at(self.read_at);
         if let (Some(idle), Some(timeout)) = (&mut self.idle, self.idle_timeout) {
-            idle.as_mut().reset(tokio::time::Instant::now() + timeout);
+            idle.as_mut().reset(now + timeout);
         }
         if let Some(prefix) = &mut self.prefix {
             let held: usize = prefix.iter().map(Bytes::len).sum();
@@ -380,7 +387,7 @@ impl ChatCompletionStream {
             Ok(StreamPayload::Chunk(chunk)) => {
                 self.empty_run = 0;
                 self.tracker.observe(&chunk);
-                self.timing.on_chunk(has_content(&chunk));
+                self.timing.on_chunk_at(self.read_at, has_content(&chunk));
                 self.last_payload = Some(event.into_data());
                 self.last_payload_shared = true;
                 Some(Ok(chunk))
@@ -480,7 +487,8 @@ impl Stream for ChatCompletionStream {
                     return Poll::Ready(match chunks.pop_front() {
                         Some(chunk) => {
                             this.tracker.observe(&chunk);
-                            this.timing.on_chunk(has_content(&chunk));
+                            let now = std::time::Instant::now();
+                            this.timing.on_chunk_at(now, has_content(&chunk));
                             Some(Ok(chunk))
                         }
                         None => {

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 /// latency dashboard needs and no peer reports.
 ///
 /// All durations count from the moment the request was sent (the first
-/// attempt, so retries are included).
+/// attempt, so retries are included). A chunk counts from when the bytes
+/// that completed it were read from the connection, not from when the caller
+/// asked for it: a slow consumer does not distort the gaps, and chunks that
+/// arrived together show no gap between them.
 #[derive(Clone, Debug)]
 pub struct StreamTiming {
     pub(crate) started: Instant,
@@ -35,14 +38,16 @@ impl StreamTiming {
         }
     }
 
-    pub(crate) fn on_byte(&mut self) {
+    /// Bytes of the body were read at `now`.
+    pub(crate) fn on_byte_at(&mut self, now: Instant) {
         if self.first_byte.is_none() {
-            self.first_byte = Some(self.started.elapsed());
+            self.first_byte = Some(now.saturating_duration_since(self.started));
         }
     }
 
-    pub(crate) fn on_chunk(&mut self, has_content: bool) {
-        let now = self.started.elapsed();
+    /// A chunk completed by bytes read at `now` (see the type's docs).
+    pub(crate) fn on_chunk_at(&mut self, now: Instant, has_content: bool) {
+        let now = now.saturating_duration_since(self.started);
         if self.first_chunk.is_none() {
             self.first_chunk = Some(now);
         }

@@ -147,8 +147,11 @@ impl Accumulator {
         if chunk.service_tier.is_some() {
             self.service_tier.clone_from(&chunk.service_tier);
         }
-        if chunk.usage.is_some() {
-            self.usage.clone_from(&chunk.usage);
+        if let Some(usage) = chunk.usage.as_deref() {
+            match &mut self.usage {
+                Some(held) => held.clone_from(usage),
+                None => self.usage = Some(usage.clone()),
+            }
         }
         for results in [&chunk.prompt_filter_results, &chunk.prompt_annotations]
             .into_iter()

@@ -57,9 +57,12 @@ pub struct ChatCompletionChunk {
     /// The choices this chunk updates: usually one; none on Azure's
     /// prompt-filter chunk and on the usage chunk.
     pub choices: Vec<ChunkChoice>,
-    /// Token usage, on the last chunk (see [`Usage`]).
+    /// Token usage, on the last chunk (see [`Usage`]). Boxed: it is on one
+    /// chunk of a stream at most, and inline it would more than double the
+    /// size of every chunk, which is moved several times on its way to the
+    /// caller.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
+    pub usage: Option<Box<Usage>>,
     /// Azure: content-filter results for the prompt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_filter_results: Option<Vec<PromptFilterResult>>,

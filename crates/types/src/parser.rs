@@ -9,7 +9,7 @@ use crate::lenient::{
     deserialize_fields_into,
 };
 use crate::reuse::{ChoiceHead, Recorder, Reuse};
-use crate::{ApiError, ChatCompletionChunk, ChunkChoice, SharedStr};
+use crate::{ApiError, ChatCompletionChunk, ChunkChoice, SharedStr, Usage};
 
 /// The parsed `data` of one event of a chat-completion stream.
 #[derive(Clone, Debug, PartialEq)]
@@ -327,7 +327,11 @@ impl<'de> Visitor<'de> for ChunkSeed<'_, '_> {
                     })?;
                     recorder.left_choices();
                 }
-                b"usage" => chunk.usage = map.next_value_seed(FieldSeed::new(format))?,
+                b"usage" => {
+                    chunk.usage = map
+                        .next_value_seed(FieldSeed::<Option<Usage>>::new(format))?
+                        .map(Box::new);
+                }
                 b"service_tier" => {
                     chunk.service_tier = map.next_value_seed(FieldSeed::new(format))?
                 }
