@@ -54,7 +54,7 @@ use bytes::Bytes;
 use memchr::memmem;
 
 use crate::machine::RunFacts;
-use crate::measure::measure;
+use crate::measure::measure_interleaved;
 use crate::report::{GroupResults, Row};
 
 /// The corpora, in the order they are measured.
@@ -267,9 +267,11 @@ fn payloads(buffer: &[u8]) -> Result<Vec<&[u8]>, String> {
 fn bench_types(corpus: &str, buffer: &Bytes, options: &Options) -> Result<Vec<Row>, String> {
     let payloads = payloads(buffer)?;
     let bytes: usize = payloads.iter().map(|p| p.len()).sum();
+    let measured = measure_interleaved(options.runs, types::METHODS.len(), |i| {
+        types::run(types::METHODS[i], &payloads)
+    });
     let mut rows = Vec::new();
-    for method in types::METHODS {
-        let measured = measure(options.runs, || types::run(method, &payloads));
+    for (method, measured) in types::METHODS.into_iter().zip(&measured) {
         rows.push(Row::new(
             "types",
             corpus,
@@ -277,7 +279,7 @@ fn bench_types(corpus: &str, buffer: &Bytes, options: &Options) -> Result<Vec<Ro
             method,
             payloads.len() as u64,
             bytes as u64,
-            &measured,
+            measured,
         ));
     }
     // Failures of ours are a bug; failures of the peer are a finding.
@@ -313,15 +315,21 @@ fn bench_sse(
     let mut rows = Vec::new();
     for (piece, size) in PIECES {
         let full = sse::pieces(buffer, size.unwrap_or(buffer.len()));
-        let mut group = Vec::new();
-        for method in sse::METHODS {
+        let input_of = |method: &str| {
             let whole_capped = size.is_none() && method == "eventsource-stream";
-            let (input, expected, bytes) = if whole_capped {
-                (&short, cap, capped.len())
+            if whole_capped {
+                (whole_capped, &short, cap, capped.len())
             } else {
-                (&full, events, buffer.len())
-            };
-            let measured = measure(options.runs, || sse::run(method, input));
+                (whole_capped, &full, events, buffer.len())
+            }
+        };
+        let measured = measure_interleaved(options.runs, sse::METHODS.len(), |i| {
+            let method = sse::METHODS[i];
+            sse::run(method, input_of(method).1)
+        });
+        let mut group = Vec::new();
+        for (method, measured) in sse::METHODS.into_iter().zip(&measured) {
+            let (whole_capped, _, expected, bytes) = input_of(method);
             let mut row = Row::new(
                 "sse",
                 corpus,
@@ -329,7 +337,7 @@ fn bench_sse(
                 method,
                 expected as u64,
                 bytes as u64,
-                &measured,
+                measured,
             );
             if whole_capped {
                 row.note = Some(format!(

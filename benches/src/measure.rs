@@ -46,6 +46,38 @@ pub struct Measured {
     pub outcome: Outcome,
 }
 
+/// Measures several methods over the same input, interleaved: each run
+/// times every method once (starting with a different one each time), and
+/// each method keeps its fastest run. On a shared machine whose load drifts
+/// (another process, the CPU clock), interleaving gives every method the
+/// same conditions, so the ratios between them are steadier than when each
+/// method's runs come one after the other.
+pub fn measure_interleaved(
+    runs: u32,
+    methods: usize,
+    mut pass: impl FnMut(usize) -> Outcome,
+) -> Vec<Measured> {
+    let mut measured: Vec<Measured> = (0..methods)
+        .map(|_| Measured {
+            best: Duration::MAX,
+            allocations: u64::MAX,
+            outcome: Outcome::default(),
+        })
+        .collect();
+    for run in 0..runs.max(1) as usize {
+        for k in 0..methods {
+            let method = (run + k) % methods;
+            let once = measure(1, || pass(method));
+            if let Some(slot) = measured.get_mut(method) {
+                slot.best = slot.best.min(once.best);
+                slot.allocations = slot.allocations.min(once.allocations);
+                slot.outcome = once.outcome;
+            }
+        }
+    }
+    measured
+}
+
 /// Runs `pass` `runs` times (at least once) and keeps the fastest time.
 pub fn measure(runs: u32, mut pass: impl FnMut() -> Outcome) -> Measured {
     let mut best = Duration::MAX;
