@@ -154,16 +154,17 @@
 //!
 //! # How fast
 //!
-//! Measured with `cargo xtask bench --only sse` on a 2-core machine, on
-//! 200,000 OpenAI-style chunk events (262 bytes each on average), fed as
-//! pieces of one buffer, all decoders in the same run (events per second;
-//! ratios are what to trust on a noisy machine):
+//! Measured with `cargo xtask bench --report` on a 2-core machine, on
+//! 200,000 OpenAI-style chunk events (262 bytes each on average, the `text`
+//! corpus), fed as pieces of one buffer, all decoders in the same run,
+//! interleaved (events per second; ratios are what to trust on a noisy
+//! machine; all three corpora in `BENCHMARKS.md`):
 //!
 //! | pieces | this crate | sse-stream 0.3 | eventsource-stream 0.2 | `memchr` `\n\n` count |
 //! |---|---|---|---|---|
-//! | 1 KiB | 18.1 M | 10.9 M (1.65× slower) | 1.74 M (10.4×) | 66.8 M |
-//! | 16 KiB | 25.2 M | 13.7 M (1.85×) | 1.41 M (17.9×) | 83.4 M |
-//! | whole buffer | 26.3 M | 13.9 M (1.89×) | quadratic | 82.0 M |
+//! | 1 KiB | 18.3 M | 11.1 M (1.64× slower) | 1.72 M (10.6×) | 58.0 M |
+//! | 16 KiB | 25.2 M | 13.6 M (1.85×) | 1.36 M (18.6×) | 75.8 M |
+//! | whole buffer | 26.2 M | 13.9 M (1.89×) | quadratic | 77.1 M |
 //!
 //! Zero allocations per event inside a piece (sse-stream makes one), and the
 //! whole-buffer rate matches the 16 KiB one: time is linear in the piece size.
