@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub mod compat;
 pub mod corpus;
 pub mod offline;
+pub mod process;
 
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{Accumulator, ApiError, ChunkParser, StreamPayload};

@@ -12,18 +12,8 @@ mod common;
 use bytes::Bytes;
 use chatstream::ErrorKind;
 use chatstream_tests::mock::Reply;
+use chatstream_tests::process;
 use common::*;
-
-/// A field of `/proc/self/status`, in KiB.
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim().strip_suffix("kB"))
-        .map(|kib| kib.trim().parse().unwrap())
-        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_100_mib_line_costs_no_more_than_the_event_cap() {
@@ -44,7 +34,7 @@ async fn a_100_mib_line_costs_no_more_than_the_event_cap() {
     .await;
     let (_, warm_error, _) = stream_through(&client(&short)).await;
     assert!(warm_error.is_none());
-    let baseline = status_kib("VmHWM:");
+    let baseline = process::memory().unwrap().peak;
 
     let mut stream = capped
         .create_chat_completion_stream(&request())
@@ -53,7 +43,8 @@ async fn a_100_mib_line_costs_no_more_than_the_event_cap() {
     let (delivered, error) = drain(&mut stream).await;
     assert!(delivered.is_empty());
     assert_eq!(error.unwrap().kind(), ErrorKind::Decode);
-    let growth_mib = (status_kib("VmHWM:").saturating_sub(baseline)) as f64 / 1024.0;
+    let growth_mib =
+        (process::memory().unwrap().peak.saturating_sub(baseline)) as f64 / (1 << 20) as f64;
     // The decoder holds at most the cap (plus one read of slack); hyper's
     // read buffer and the server's socket buffers add a few MiB. Reading the
     // whole line would have cost 100 MiB.

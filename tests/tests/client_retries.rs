@@ -5,25 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
 use chatstream::{ChatCompletionStream, Client, ClientBuilder, EndState, Error, ErrorKind};
 use chatstream_tests::mock::{Ending, MockServer, RawReply, Reply, Sequence};
+use common::{BOUND, KEY, creation_error, request};
 use serde_json::json;
-
-const KEY: &str = "sk-SECRET-123";
-
-/// A generous bound for anything that involves a short timeout or a hang.
-const BOUND: Duration = Duration::from_secs(5);
 
 /// How long to keep watching for a retry that must not come.
 const NO_RETRY_WATCH: Duration = Duration::from_millis(300);
-
-fn request() -> ChatCompletionRequest {
-    ChatCompletionRequest::new("gpt-4o-mini", vec![ChatCompletionMessage::user("hi")])
-}
 
 /// A client with short backoffs (10 ms, then 20 ms, capped at 40 ms) and the
 /// default retry count (2).
@@ -241,12 +234,8 @@ async fn max_retries_zero_sends_one_request() {
 #[tokio::test]
 async fn by_default_a_persistent_503_is_tried_three_times() {
     let server = serve(vec![error_reply(503).header("x-request-id", "req_last")]).await;
-    let started = Instant::now();
-    let error = client(&server)
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap_err();
-    assert!(started.elapsed() < BOUND);
+    let (error, elapsed) = creation_error(&client(&server)).await;
+    assert!(elapsed < BOUND);
     assert_eq!(error.kind(), ErrorKind::Http);
     assert_eq!(status(&error), Some(503));
     assert_eq!(error.api_error().unwrap().message, "status 503");
@@ -262,12 +251,8 @@ async fn connection_errors_are_retried() {
     let server = MockServer::start_raw(RawReply::close_immediately())
         .await
         .unwrap();
-    let started = Instant::now();
-    let error = client(&server)
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap_err();
-    assert!(started.elapsed() < BOUND);
+    let (error, elapsed) = creation_error(&client(&server)).await;
+    assert!(elapsed < BOUND);
     // The connection was made and the request written, then closed before
     // any response byte: hyper's IncompleteMessage, which the client reports
     // as Transport (not Connect).
@@ -287,12 +272,7 @@ async fn response_timeouts_are_retried() {
         .response_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
-    let started = Instant::now();
-    let error = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap_err();
-    let elapsed = started.elapsed();
+    let (error, elapsed) = creation_error(&client).await;
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
     assert!(elapsed < BOUND, "{elapsed:?}");

@@ -144,13 +144,7 @@ fn client_table(results: &Results) -> String {
         memory_rows.push(row);
     }
     rows.extend(memory_rows);
-    let first = |method: &str| {
-        group
-            .rows
-            .iter()
-            .find(|r| r.piece == "ttfc" && r.method == method)
-            .and_then(|r| r.metric("ttfc_median_us"))
-    };
+    let first = |method: &str| group.ttfc_median_us(method);
     if let Some(ours) = first("ours") {
         let mut row = vec!["time to first chunk, median (lower is better)".to_owned()];
         row.extend(peers.iter().map(|p| {

@@ -195,6 +195,14 @@ impl Group {
             .find(|r| r.corpus == corpus && r.piece == piece && r.method == method)
     }
 
+    /// The median time to first chunk of `method`, in µs (group `client`).
+    pub fn ttfc_median_us(&self, method: &str) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| r.piece == "ttfc" && r.method == method)
+            .and_then(|r| r.metric("ttfc_median_us"))
+    }
+
     /// The rate of `method` divided by the rate of `other` on the same
     /// corpus and piece (how many times faster `method` is).
     pub fn rate_ratio(&self, corpus: &str, piece: &str, method: &str, other: &str) -> Option<f64> {

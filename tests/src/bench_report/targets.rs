@@ -232,13 +232,7 @@ fn client(group: &Group) -> Vec<Target> {
             }
         }
     }
-    let first = |method: &str| {
-        group
-            .rows
-            .iter()
-            .find(|r| r.piece == "ttfc" && r.method == method)
-            .and_then(|r| r.metric("ttfc_median_us"))
-    };
+    let first = |method: &str| group.ttfc_median_us(method);
     if let (Some(ours), Some(bare)) = (first("ours"), first("hyper")) {
         if bare > 0.0 {
             let extra = (ours / bare - 1.0) * 100.0;

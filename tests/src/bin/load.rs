@@ -41,12 +41,11 @@ use std::time::{Duration, Instant};
 
 use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
 use chatstream::{Client, EndState};
+use chatstream_tests::process as proc;
 use tokio::sync::Semaphore;
 
 // A binary's root lives in `src/bin/`, where every file is a binary of its
 // own: the modules live in the folder named after it.
-#[path = "load/proc.rs"]
-mod proc;
 #[path = "load/report.rs"]
 mod report;
 #[path = "load/server.rs"]

@@ -83,6 +83,17 @@ pub fn texts(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("c{i}")).collect()
 }
 
+/// Sends the request and expects it to fail before any stream: the error
+/// and how long it took.
+pub async fn creation_error(client: &Client) -> (Error, Duration) {
+    let started = Instant::now();
+    let error = client
+        .create_chat_completion_stream(&request())
+        .await
+        .unwrap_err();
+    (error, started.elapsed())
+}
+
 /// Reads `stream` to its end: the text of every chunk delivered, and the one
 /// error it ended with (after which it must yield nothing and report no
 /// clean end state).

@@ -1,5 +1,7 @@
 //! What the kernel says about this process: resident memory, its peak, the
-//! open-files limit and the open descriptors (Linux `/proc/self`).
+//! open-files limit and the open descriptors (Linux `/proc/self`). Used by
+//! the load benchmark (`src/bin/load.rs`) and the memory test
+//! (`tests/client_memory.rs`).
 //!
 //! The load benchmark reports memory as the kernel sees it, not as an
 //! allocator counts it: resident pages are what a machine running 10,000
@@ -9,13 +11,15 @@ use std::fs;
 
 /// Resident set size now (`VmRSS`) and its peak so far (`VmHWM`), in bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Memory {
-    pub(crate) rss: u64,
-    pub(crate) peak: u64,
+pub struct Memory {
+    /// Resident now (`VmRSS`), in bytes.
+    pub rss: u64,
+    /// The peak so far (`VmHWM`), in bytes.
+    pub peak: u64,
 }
 
 /// Reads [`Memory`] from `/proc/self/status`.
-pub(crate) fn memory() -> Result<Memory, String> {
+pub fn memory() -> Result<Memory, String> {
     let status = fs::read_to_string("/proc/self/status")
         .map_err(|e| format!("cannot read /proc/self/status: {e}"))?;
     parse_status(&status)
@@ -39,7 +43,7 @@ fn parse_status(status: &str) -> Result<Memory, String> {
 }
 
 /// The soft limit on open files (`None`: unlimited).
-pub(crate) fn open_files_limit() -> Result<Option<u64>, String> {
+pub fn open_files_limit() -> Result<Option<u64>, String> {
     let limits = fs::read_to_string("/proc/self/limits")
         .map_err(|e| format!("cannot read /proc/self/limits: {e}"))?;
     parse_open_files(&limits)
@@ -61,7 +65,7 @@ fn parse_open_files(limits: &str) -> Result<Option<u64>, String> {
 }
 
 /// The number of descriptors this process has open.
-pub(crate) fn open_descriptors() -> Result<usize, String> {
+pub fn open_descriptors() -> Result<usize, String> {
     fs::read_dir("/proc/self/fd")
         .map(Iterator::count)
         .map_err(|e| format!("cannot list /proc/self/fd: {e}"))
