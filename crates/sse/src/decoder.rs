@@ -5,14 +5,15 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::buf::{clear_or_free, push_bounded};
 use crate::error::DecodeError;
 use crate::event::Event;
+use crate::event_ref::EventRef;
 use crate::frame::{Comment, Frame};
 use crate::limits::Limits;
-use crate::text::Utf8Bytes;
+use crate::text::{Utf8Bytes, is_utf8};
 
 mod block;
 
@@ -232,7 +233,7 @@ impl Decoder {
     /// [`finish`](Decoder::finish).
     pub fn next_frame(&mut self) -> Result<Option<Frame>, DecodeError> {
         Ok(match self.next_found()? {
-            Some(Found::Event) => Some(Frame::Event(self.block.take_event())),
+            Some(Found::Event) => Some(Frame::Event(self.block.take_event(self.input.front()))),
             Some(Found::Comment) => {
                 let text = std::mem::take(&mut self.block.comment);
                 Some(Frame::Comment(Comment::from_text(text)))
@@ -251,8 +252,61 @@ impl Decoder {
     pub fn next_event(&mut self) -> Result<Option<Event>, DecodeError> {
         loop {
             match self.next_found()? {
-                Some(Found::Event) => return Ok(Some(self.block.take_event())),
+                Some(Found::Event) => return Ok(Some(self.block.take_event(self.input.front()))),
                 // Not reported: drop the text (a slice of the input).
+                Some(Found::Comment) => self.block.comment = Utf8Bytes::new(),
+                Some(Found::Retry) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Like [`next_event`](Decoder::next_event), but lends the event instead
+    /// of handing out an owned one: the fastest way to read events whose
+    /// data is used at once (parsed, copied, forwarded).
+    ///
+    /// An event that lies inside one fed piece is a borrow of that piece;
+    /// one that straddled pieces or had several `data` lines, a borrow of
+    /// the decoder's assembly buffer. Either way nothing is allocated, copied
+    /// or reference-counted (see [`EventRef`] for why that matters). The
+    /// borrow ends before the next call to the decoder, which the compiler
+    /// enforces.
+    ///
+    /// ```
+    /// use chatstream_sse::Decoder;
+    ///
+    /// let mut decoder = Decoder::new();
+    /// let mut total = 0;
+    /// for piece in ["data: {\"a\":1}\n\nda", "ta: {\"b\":2}\n\n"] {
+    ///     decoder.feed(piece);
+    ///     while let Some(event) = decoder.next_event_ref()? {
+    ///         total += event.data_bytes().len(); // parse it here
+    ///     }
+    /// }
+    /// assert_eq!(total, 14);
+    /// # Ok::<(), chatstream_sse::DecodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`next_frame`](Decoder::next_frame).
+    pub fn next_event_ref(&mut self) -> Result<Option<EventRef<'_>>, DecodeError> {
+        // What the previous call lent is no longer borrowed: release it, so
+        // the buffers it came from can be reused rather than reallocated.
+        if !matches!(self.block.data, Data::Many) {
+            self.block.data_buf.clear();
+        }
+        if !self.block.lent_data.is_empty() {
+            self.block.lent_data = Utf8Bytes::new();
+        }
+        if !self.block.lent_type.is_empty() {
+            self.block.lent_type = Utf8Bytes::new();
+        }
+        loop {
+            match self.next_found()? {
+                Some(Found::Event) => {
+                    return Ok(Some(self.block.take_event_ref(self.input.front())));
+                }
                 Some(Found::Comment) => self.block.comment = Utf8Bytes::new(),
                 Some(Found::Retry) => {}
                 None => return Ok(None),
@@ -305,6 +359,8 @@ impl Decoder {
         clear_or_free(&mut block.data_buf);
         block.id_buffer = Utf8Bytes::new();
         block.id_dirty = true;
+        block.lent_type = Utf8Bytes::new();
+        block.lent_data = Utf8Bytes::new();
         leftover
     }
 
@@ -353,8 +409,7 @@ impl Decoder {
             };
             let rest = piece.get(self.pos..).unwrap_or_default();
             let Some(&first) = rest.first() else {
-                self.input.pop_front();
-                self.pos = 0;
+                self.pop_piece();
                 continue;
             };
             if self.skip_lf {
@@ -387,16 +442,22 @@ impl Decoder {
                 if !push_bounded(&mut self.line, rest, max_line) {
                     return Err(DecodeError::LineTooLong { limit: max_line });
                 }
-                self.input.pop_front();
-                self.pos = 0;
+                self.pop_piece();
                 continue;
             };
             self.pos += after_line_end(rest, i, &mut self.skip_lf);
             if !push_bounded(&mut self.line, &rest[..i], max_line) {
                 return Err(DecodeError::LineTooLong { limit: max_line });
             }
+            if self.move_data_line() {
+                continue;
+            }
             let line = self.line.split().freeze();
-            if let Some(found) = self.block.line(&line, 0, line.len(), &self.limits)? {
+            self.block.settle(self.input.front());
+            if let Some(found) = self
+                .block
+                .line::<false>(&line, 0, line.len(), &self.limits)?
+            {
                 return Ok(Some(found));
             }
         }
@@ -439,10 +500,51 @@ impl Decoder {
             // A CR ending the piece sets `skip_lf`, and the piece is used up.
             pos += after_line_end(rest, i, &mut self.skip_lf);
             self.pos = pos;
-            if let Some(found) = self.block.line(piece, start, start + i, &self.limits)? {
+            if let Some(found) = self
+                .block
+                .line::<true>(piece, start, start + i, &self.limits)?
+            {
                 return Ok(Some(found));
             }
         }
+    }
+
+    /// The usual line to straddle two pieces is a block's only `data` line:
+    /// when `self.line` holds one whose value is valid UTF-8 within the
+    /// event limit, its buffer becomes the data buffer, minus the field
+    /// name (no copy, no reference counting), and `true` is returned. Any
+    /// other line is left for [`Block::line`].
+    fn move_data_line(&mut self) -> bool {
+        let block = &mut self.block;
+        if !matches!(block.data, Data::Empty) {
+            return false;
+        }
+        let Some(value) = self.line.strip_prefix(b"data:") else {
+            return false;
+        };
+        let value = &value[usize::from(value.first() == Some(&b' '))..];
+        // Each buffer stays within its own limit, so memory stays within
+        // `max_line_len + max_event_size`.
+        let fits = self.line.capacity() <= self.limits.max_event_size
+            && block.data_buf.capacity() <= self.limits.max_line_len;
+        if !fits || value.len() > self.limits.max_event_size || !is_utf8(value) {
+            return false;
+        }
+        let name = self.line.len() - value.len();
+        // `data_buf` holds nothing of the block (its data is empty).
+        block.data_buf.clear();
+        std::mem::swap(&mut self.line, &mut block.data_buf);
+        block.data_buf.advance(name);
+        block.data = Data::Many;
+        true
+    }
+
+    /// Drops the used-up front piece, first settling data that still refers
+    /// to it.
+    fn pop_piece(&mut self) {
+        self.block.settle(self.input.front());
+        self.input.pop_front();
+        self.pos = 0;
     }
 
     /// Records a sticky error and frees what the stream was holding.

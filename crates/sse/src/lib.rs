@@ -18,8 +18,9 @@
 //! # Overview
 //!
 //! - [`Decoder`]: the sans-I/O core. Feed pieces of the body, pull
-//!   [`Frame`]s, call [`Decoder::finish`] at the end to learn whether the
-//!   body ended mid-event ([`Leftover`]).
+//!   [`Frame`]s (or owned [`Event`]s, or, fastest, [`EventRef`]s lent by
+//!   [`Decoder::next_event_ref`]), call [`Decoder::finish`] at the end to
+//!   learn whether the body ended mid-event ([`Leftover`]).
 //! - [`SseStream`]: drives a decoder from any `futures_core::Stream` of byte
 //!   pieces, passing transport errors through ([`StreamError`]).
 //!   [`FrameStream`] also yields comments and retries.
@@ -148,9 +149,18 @@
 //! not copies. An event with a single `data` line inside one piece gets its
 //! data as a *slice of that piece* ([`Event::data_bytes`]): no copy and no
 //! allocation. Only data that spans several lines, straddles two pieces or
-//! needs U+FFFD replacement is assembled, in one reused internal buffer. Each
-//! byte is scanned once, so decoding is linear in the input, whatever the
-//! piece sizes. Cloning an [`Event`] bumps reference counts only.
+//! needs U+FFFD replacement is assembled, in one reused internal buffer (a
+//! lone `data` line that straddles two pieces is copied once, into the
+//! buffer that becomes the event's). Each byte is scanned once, so decoding
+//! is linear in the input, whatever the piece sizes. Cloning an [`Event`]
+//! bumps reference counts only.
+//!
+//! Even a zero-copy slice has a price: one atomic increment of the piece's
+//! reference count when it is made and one decrement when it is dropped.
+//! A caller that parses each event's data at once need not pay it:
+//! [`Decoder::next_event_ref`] lends the event ([`EventRef`], plain `&str` /
+//! `&[u8]` borrows of the input or of the assembly buffer, `httparse`-style),
+//! about 1.2× the events per second of the owned [`Decoder::next_event`].
 //!
 //! # How fast
 //!
@@ -186,6 +196,7 @@ mod decoder;
 mod encoder;
 mod error;
 mod event;
+mod event_ref;
 mod frame;
 mod limits;
 mod stream;
@@ -195,6 +206,7 @@ pub use decoder::{Decoder, Leftover};
 pub use encoder::{Encoder, encode_comment, encode_data, encode_event, encode_retry};
 pub use error::{DecodeError, EncodeError, StreamError};
 pub use event::Event;
+pub use event_ref::EventRef;
 pub use frame::{Comment, Frame};
 pub use limits::Limits;
 pub use stream::{FrameStream, SseStream};

@@ -4,7 +4,9 @@
 //!   points, decode to the encoded events, to the same result as the whole
 //!   buffer, and to the oracle's result;
 //! - random byte soup (line ends, BOM bytes, field names, invalid UTF-8)
-//!   split at random points decodes exactly as the oracle says.
+//!   split at random points decodes exactly as the oracle says;
+//! - the lending `next_event_ref`, mixed at random with the owned
+//!   `next_event`, yields the oracle's events at any split.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // in tests, a panic is a failure
 
@@ -12,7 +14,8 @@ mod common;
 
 use std::time::Duration;
 
-use chatstream_sse::{Encoder, Event, Leftover};
+use bytes::Bytes;
+use chatstream_sse::{Decoder, Encoder, Event, Leftover};
 use common::{Item, Output, Rng, decode, oracle, split_at};
 
 /// Text fragments, including 2-, 3- and 4-byte characters, a BOM, NEL and
@@ -172,6 +175,83 @@ fn byte_soup_matches_the_oracle_at_any_split() {
         for _ in 0..3 {
             let cuts = rng.cuts(input.len());
             let split = decode(&split_at(&input, &cuts));
+            assert_eq!(split, expected, "cuts {cuts:?}, {}", context());
+        }
+    }
+}
+
+/// The events (only) of `pieces`, read with `next_event_ref` and
+/// `next_event` chosen at random per call, pieces fed with `feed` or
+/// `feed_slice` at random, drained after each piece or only every few.
+fn lent_events(pieces: &[&[u8]], rng: &mut Rng) -> (Vec<Item>, Leftover) {
+    let mut decoder = Decoder::new();
+    let mut items = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if rng.one_in(2) {
+            decoder.feed(Bytes::copy_from_slice(piece));
+        } else {
+            decoder.feed_slice(piece);
+        }
+        if i + 1 < pieces.len() && rng.one_in(3) {
+            continue; // several pieces queued before draining
+        }
+        loop {
+            let item = if rng.one_in(3) {
+                decoder
+                    .next_event()
+                    .unwrap()
+                    .map(|e| Item::event(e.event_type(), e.data(), e.id()))
+            } else {
+                decoder.next_event_ref().unwrap().map(|e| {
+                    // The borrowed and the owned views agree.
+                    assert_eq!(e, e.to_event());
+                    assert_eq!(e.data().as_bytes(), e.data_bytes());
+                    Item::event(e.event_type(), e.data(), e.id())
+                })
+            };
+            match item {
+                Some(item) => items.push(item),
+                None => break,
+            }
+        }
+    }
+    (items, decoder.finish())
+}
+
+fn events_only(output: Output) -> (Vec<Item>, Leftover) {
+    let items = output
+        .items
+        .into_iter()
+        .filter(|item| matches!(item, Item::Event { .. }))
+        .collect();
+    (items, output.leftover)
+}
+
+#[test]
+fn lent_events_match_the_oracle_at_any_split() {
+    let mut rng = Rng::new(0x5EED_0003);
+    for case in 0..3000 {
+        let input = if case % 2 == 0 {
+            generate(&mut rng).0
+        } else {
+            let mut soup = Vec::new();
+            for _ in 0..rng.below(40) {
+                let part: &[u8] = rng.pick(SOUP);
+                soup.extend_from_slice(part);
+            }
+            soup
+        };
+        let expected = events_only(oracle(&input));
+        let context = || format!("case {case}, input {input:?}");
+        assert_eq!(
+            lent_events(&[&input], &mut rng),
+            expected,
+            "whole, {}",
+            context()
+        );
+        for _ in 0..3 {
+            let cuts = rng.cuts(input.len());
+            let split = lent_events(&split_at(&input, &cuts), &mut rng);
             assert_eq!(split, expected, "cuts {cuts:?}, {}", context());
         }
     }

@@ -8,6 +8,7 @@ use bytes::{Bytes, BytesMut};
 use crate::buf::{push_bounded, push_lossy};
 use crate::error::DecodeError;
 use crate::event::Event;
+use crate::event_ref::EventRef;
 use crate::limits::Limits;
 use crate::text::{Utf8Bytes, is_utf8};
 
@@ -30,6 +31,11 @@ pub(super) struct Block {
     pub(super) retry: Option<Duration>,
     /// The text of the comment line just read, until it is reported.
     pub(super) comment: Utf8Bytes,
+    /// The event type of the event last handed out by reference.
+    pub(super) lent_type: Utf8Bytes,
+    /// The data of the event last handed out by reference, when it was a
+    /// slice (an event that straddled pieces).
+    pub(super) lent_data: Utf8Bytes,
 }
 
 /// The data buffer, without its trailing LF (step 17 removes it anyway).
@@ -38,9 +44,23 @@ pub(super) enum Data {
     /// No `data` line yet: a blank line dispatches nothing (step 16).
     #[default]
     Empty,
+    /// Exactly one `data` line, valid UTF-8, lying in the front input piece
+    /// at `start..end`, not sliced yet: the borrowing
+    /// [`Decoder::next_event_ref`](crate::Decoder::next_event_ref) hands it
+    /// out with no reference-count traffic at all. Invariant: it always
+    /// refers to `Decoder::input.front()`; the decoder
+    /// [settles](Block::settle) it into [`Data::One`] before that piece is
+    /// dropped or another piece's line is interpreted.
+    InFront {
+        /// Offset of the value in the front piece.
+        start: usize,
+        /// End of the value in the front piece.
+        end: usize,
+    },
     /// Exactly one `data` line, valid UTF-8: a zero-copy slice of the input.
     One(Utf8Bytes),
-    /// Assembled in `Block::data_buf` (values joined by LF).
+    /// In `Block::data_buf`: values joined by LF, repaired UTF-8, or a
+    /// single `data` line that straddled pieces.
     Many,
 }
 
@@ -65,10 +85,13 @@ impl Block {
     ///
     /// Handles the two lines of almost every event here, inlined into the
     /// decoding loop: a blank line, and a block's first `data` line when it
-    /// is valid UTF-8 (kept as a slice of `src`). Other lines go to
+    /// is valid UTF-8 (kept as a range of `src` when `src` is the front
+    /// input piece, `FRONT`, else as a slice of it). Other lines go to
     /// [`field`](Block::field).
+    ///
+    /// Call [`settle`](Block::settle) first when `src` is not the front piece.
     #[inline(always)]
-    pub(super) fn line(
+    pub(super) fn line<const FRONT: bool>(
         &mut self,
         src: &Bytes,
         start: usize,
@@ -88,7 +111,12 @@ impl Block {
             let value = &value[usize::from(value.first() == Some(&b' '))..];
             let limit = limits.max_event_size;
             if matches!(self.data, Data::Empty) && value.len() <= limit && is_utf8(value) {
-                self.data = Data::One(Utf8Bytes::from_validated(src.slice(end - value.len()..end)));
+                let start = end - value.len();
+                self.data = if FRONT {
+                    Data::InFront { start, end }
+                } else {
+                    Data::One(Utf8Bytes::from_validated(src.slice(start..end)))
+                };
                 return Ok(None);
             }
         }
@@ -154,6 +182,19 @@ impl Block {
                 self.data_buf.clear();
                 push_lossy(&mut self.data_buf, value, limit).ok_or(too_large)?;
             }
+            Data::InFront {
+                start: first,
+                end: first_end,
+            } => {
+                // `src` is the front piece: see `line` and `settle`.
+                self.data_buf.clear();
+                let first = src.get(first..first_end).unwrap_or_default();
+                (push_bounded(&mut self.data_buf, first, limit)
+                    && push_bounded(&mut self.data_buf, b"\n", limit))
+                .then_some(())
+                .ok_or(too_large)?;
+                push_lossy(&mut self.data_buf, value, limit).ok_or(too_large)?;
+            }
             Data::One(first) => {
                 self.data_buf.clear();
                 (push_bounded(&mut self.data_buf, first.as_bytes(), limit)
@@ -190,9 +231,10 @@ impl Block {
     /// steps 17–21); resets the block for the next one. Inlined so that the
     /// event is built in place, in the caller's return value.
     #[inline(always)]
-    pub(super) fn take_event(&mut self) -> Event {
+    pub(super) fn take_event(&mut self, front: Option<&Bytes>) -> Event {
         let data = match std::mem::take(&mut self.data) {
             Data::Empty => Utf8Bytes::new(), // not reached: see `blank_line`
+            Data::InFront { start, end } => Utf8Bytes::from_validated(slice(front, start, end)),
             Data::One(data) => data,
             Data::Many => Utf8Bytes::from_validated(self.data_buf.split().freeze()),
         };
@@ -206,6 +248,62 @@ impl Block {
         };
         Event::from_parts(event_type, data, id)
     }
+}
+
+impl Block {
+    /// Turns [`Data::InFront`] into a slice of `front`, the front input piece
+    /// it refers to: before that piece is dropped, or a line from elsewhere
+    /// is interpreted.
+    #[inline]
+    pub(super) fn settle(&mut self, front: Option<&Bytes>) {
+        if let Data::InFront { start, end } = self.data {
+            self.data = Data::One(Utf8Bytes::from_validated(slice(front, start, end)));
+        }
+    }
+
+    /// Like [`take_event`](Block::take_event), but lends the event: its data
+    /// stays where it is (the front piece `front`, or `data_buf`, which the
+    /// next `data` line clears) and the event type moves to `lent_type`.
+    #[inline(always)]
+    pub(super) fn take_event_ref<'a>(&'a mut self, front: Option<&'a Bytes>) -> EventRef<'a> {
+        // `lent_type` is empty here (`next_event_ref` released it). Most
+        // streams send no `event` and no `id`: moving or viewing an empty
+        // `Bytes` would still cost a call through its vtable, or a UTF-8
+        // check of nothing.
+        if !self.event_type.is_empty() {
+            self.lent_type = std::mem::take(&mut self.event_type);
+        }
+        let data: &[u8] = match std::mem::take(&mut self.data) {
+            Data::Empty => &[], // not reached: see `blank_line`
+            Data::InFront { start, end } => front
+                .and_then(|piece| piece.get(start..end))
+                .unwrap_or_default(),
+            Data::One(data) => {
+                self.lent_data = data;
+                self.lent_data.as_bytes()
+            }
+            Data::Many => &self.data_buf,
+        };
+        let event_type = match self.lent_type.is_empty() {
+            true => "",
+            false => self.lent_type.as_str(),
+        };
+        let id = match self.last_event_id.is_empty() {
+            true => "",
+            false => self.last_event_id.as_str(),
+        };
+        EventRef::from_parts(event_type, data, id)
+    }
+}
+
+/// `front[start..end]` as a zero-copy slice. The range always fits (see
+/// [`Data::InFront`]); were that invariant ever broken, this gives empty
+/// data rather than a panic.
+fn slice(front: Option<&Bytes>, start: usize, end: usize) -> Bytes {
+    front
+        .filter(|piece| start <= end && end <= piece.len())
+        .map(|piece| piece.slice(start..end))
+        .unwrap_or_default()
 }
 
 /// A `retry` value: non-empty ASCII digits, base 10, saturating at
