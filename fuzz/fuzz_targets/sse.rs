@@ -54,7 +54,12 @@ fuzz_target!(|input: &[u8]| {
     let tiny = Limits::default()
         .with_max_line_len(1 + (hash % 64) as usize)
         .with_max_event_size(((hash >> 8) % 129) as usize);
-    for (round, limits) in [small, tiny].into_iter().enumerate() {
+    // Equal tiny limits (as the defaults are equal): the decoder then moves
+    // a straddling `data` line's buffer into the data buffer.
+    let equal = Limits::default()
+        .with_max_line_len(1 + (hash % 96) as usize)
+        .with_max_event_size(1 + (hash % 96) as usize);
+    for (round, limits) in [small, tiny, equal].into_iter().enumerate() {
         check(&body, limits, hash.rotate_left(17 * round as u32));
     }
 });
@@ -78,6 +83,22 @@ fn check(body: &Bytes, limits: Limits, seed: u64) {
     let pieces = random_pieces(&mut rng, n);
     let split = decode(&mut Decoder::with_limits(limits), body, &pieces, limits);
     assert_eq!(split, whole, "split {pieces:?} differs from whole");
+
+    // The lending `next_event_ref`, mixed with `next_event`: the same events.
+    let lent = decode_lent(body, &pieces, limits, &mut rng);
+    let events: Vec<_> = whole
+        .frames
+        .iter()
+        .filter_map(|frame| match frame {
+            Frame::Event(e) => Some([e.event_type(), e.data(), e.id()].map(str::to_owned)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        lent,
+        (events, whole.error, whole.leftover),
+        "lent events at split {pieces:?} differ from whole"
+    );
 
     if n <= 4096 {
         let ones = vec![1; n];
@@ -148,6 +169,49 @@ fn decode(decoder: &mut Decoder, body: &Bytes, lengths: &[usize], limits: Limits
         last_event_id,
         retry,
     }
+}
+
+/// Events only, read with `next_event_ref` or `next_event` (chosen at
+/// random per call) over the given piece lengths; then the error and the
+/// leftover.
+fn decode_lent(
+    body: &Bytes,
+    lengths: &[usize],
+    limits: Limits,
+    rng: &mut SplitMix,
+) -> (Vec<[String; 3]>, Option<DecodeError>, Leftover) {
+    let bound = limits.max_line_len.saturating_add(limits.max_event_size);
+    let mut decoder = Decoder::with_limits(limits);
+    let mut events = Vec::new();
+    let mut error = None;
+    let mut start = 0;
+    for &len in lengths {
+        let end = (start + len).min(body.len());
+        decoder.feed(body.slice(start..end));
+        start = end;
+        while error.is_none() {
+            let event = if rng.below(3) == 0 {
+                decoder
+                    .next_event()
+                    .map(|e| e.map(|e| [e.event_type(), e.data(), e.id()].map(str::to_owned)))
+            } else {
+                decoder.next_event_ref().map(|e| {
+                    e.map(|e| {
+                        assert!(e.data_bytes().len() <= limits.max_event_size);
+                        assert_eq!(e.data().as_bytes(), e.data_bytes(), "lent data not UTF-8");
+                        [e.event_type(), e.data(), e.id()].map(str::to_owned)
+                    })
+                })
+            };
+            check_memory(&decoder, bound);
+            match event {
+                Ok(Some(event)) => events.push(event),
+                Ok(None) => break,
+                Err(e) => error = Some(e),
+            }
+        }
+    }
+    (events, error, decoder.finish())
 }
 
 fn check_memory(decoder: &Decoder, bound: usize) {

@@ -523,11 +523,13 @@ impl Decoder {
             return false;
         };
         let value = &value[usize::from(value.first() == Some(&b' '))..];
-        // Each buffer stays within its own limit, so memory stays within
-        // `max_line_len + max_event_size`.
-        let fits = self.line.capacity() <= self.limits.max_event_size
-            && block.data_buf.capacity() <= self.limits.max_line_len;
-        if !fits || value.len() > self.limits.max_event_size || !is_utf8(value) {
+        // The two buffers trade allocations, so each may come to hold one
+        // grown under the other's limit (including capacity a `BytesMut`
+        // hides until it reclaims it). With equal limits (the default) that
+        // keeps memory within `max_line_len + max_event_size`; otherwise the
+        // line takes the ordinary path.
+        let same_limits = self.limits.max_line_len == self.limits.max_event_size;
+        if !same_limits || value.len() > self.limits.max_event_size || !is_utf8(value) {
             return false;
         }
         let name = self.line.len() - value.len();

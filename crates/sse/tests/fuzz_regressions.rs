@@ -35,6 +35,10 @@ const INPUTS: &[&[u8]] = &[
     b"\xef\xbb",
     b"data: x\r",
     b"retry: 99999999999999999999999\n",
+    // Found when a straddling `data` line's buffer became the data buffer
+    // under unequal limits: the two buffers traded allocations and went
+    // past `max_line_len + max_event_size` (now done with equal limits only).
+    b"id: 42\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff0\xff\xff\xffent: a\nevent:\xff\xffdata: 0\x00Ddata: 4\x18\x00\x00\x00\x00\x00\x00\x00 dole\ndata: \nevent: doy: b\x01\x00\x00\x00\x00\x00\x00\x99ogus\ndatle\ndata\ndata: 3\xffdole\n: one\n:i\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00data:\xff v\n\xffe\xffent: doy: bogus\ndat\xff\xfd\xff\xff\xffle\ndata: \xe2\x9c\x94\xff\xff\xff\xff\xff\xff\xfe\xff\n\r\n",
 ];
 
 #[derive(Debug, PartialEq)]
@@ -89,7 +93,7 @@ fn decode(decoder: &mut Decoder, input: &Bytes, pieces: &[usize]) -> Outcome {
     }
 }
 
-fn limits() -> [Limits; 5] {
+fn limits() -> [Limits; 7] {
     [
         Limits::default(),
         Limits::default()
@@ -104,6 +108,12 @@ fn limits() -> [Limits; 5] {
         Limits::default()
             .with_max_line_len(1)
             .with_max_event_size(0),
+        Limits::default()
+            .with_max_line_len(9)
+            .with_max_event_size(9),
+        Limits::default()
+            .with_max_line_len(40)
+            .with_max_event_size(40),
     ]
 }
 
