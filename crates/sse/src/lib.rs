@@ -168,13 +168,14 @@
 //! 200,000 OpenAI-style chunk events (262 bytes each on average, the `text`
 //! corpus), fed as pieces of one buffer, all decoders in the same run,
 //! interleaved (events per second; ratios are what to trust on a noisy
-//! machine; all three corpora in `BENCHMARKS.md`):
+//! machine; in brackets, the lent rate divided by theirs; all three corpora
+//! in `BENCHMARKS.md`):
 //!
-//! | pieces | this crate | sse-stream 0.3 | eventsource-stream 0.2 | `memchr` `\n\n` count |
-//! |---|---|---|---|---|
-//! | 1 KiB | 18.3 M | 11.1 M (1.64× slower) | 1.72 M (10.6×) | 58.0 M |
-//! | 16 KiB | 25.2 M | 13.6 M (1.85×) | 1.36 M (18.6×) | 75.8 M |
-//! | whole buffer | 26.2 M | 13.9 M (1.89×) | quadratic | 77.1 M |
+//! | pieces | this crate, lent ([`Decoder::next_event_ref`]) | owned ([`Decoder::next_event`]) | sse-stream 0.3 | eventsource-stream 0.2 | `memchr` `\n\n` count |
+//! |---|---|---|---|---|---|
+//! | 1 KiB | 23.0 M | 18.6 M | 11.2 M (2.05× slower) | 1.68 M (13.6×) | 65.3 M |
+//! | 16 KiB | 31.7 M | 25.6 M | 13.6 M (2.33×) | 1.32 M (24.0×) | 78.8 M |
+//! | whole buffer | 32.9 M | 26.4 M | 14.0 M (2.34×) | quadratic | 79.1 M |
 //!
 //! Zero allocations per event inside a piece (sse-stream makes one), and the
 //! whole-buffer rate matches the 16 KiB one: time is linear in the piece size.

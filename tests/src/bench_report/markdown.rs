@@ -151,7 +151,8 @@ const TYPES_PROSE: &str = "\
 **What is measured.** Each event's JSON payload (its `data`, `[DONE]` excluded) is cut out of \
 the corpus before timing, so only parsing is timed. `ours` is `ChunkParser::parse_payload`, \
 one parser per stream; `ours+fold` also pushes every chunk into an `Accumulator` and finishes \
-it, which is what folding a stream into the final completion adds; `async-openai` is \
+it, which is what folding a stream into the final completion adds (both call the same \
+non-inlined parse function, so their difference is the fold alone); `async-openai` is \
 `serde_json::from_slice` into async-openai 0.43's `CreateChatCompletionStreamResponse`, the \
 owned type its client yields (a payload it rejects counts as a failure: a finding about the \
 peer). Allocations are alloc + realloc calls per chunk, counted by a counting global \
@@ -163,7 +164,10 @@ results on every choice).\n\n";
 const SSE_PROSE: &str = "\
 **What is measured.** The corpus is handed over as pieces of one shared buffer, cut before \
 timing: 1 KiB, 16 KiB, or the whole buffer at once (a fast local socket hands over large \
-reads). `ours` is `chatstream_sse::Decoder`, fed each piece and drained; `sse-stream` is \
+reads). `ours` is `chatstream_sse::Decoder`, fed each piece and drained with \
+`next_event_ref` (events lent as borrows, for a caller that uses the data at once), \
+`ours-owned` the same decoder drained with `next_event` (an owned `Event` per event, whose \
+zero-copy slice costs two atomic reference-count operations); `sse-stream` is \
 sse-stream 0.3's `SseByteStream` and `eventsource-stream` is eventsource-stream 0.2 \
 (async-openai's SSE layer), each over a stream of the pieces driven by `block_on`; `memchr \
 scan (limit)` only counts `\\n\\n` with `memchr::memmem`, the scanning speed no decoder can \
