@@ -265,12 +265,15 @@ impl Decoder {
     /// of handing out an owned one: the fastest way to read events whose
     /// data is used at once (parsed, copied, forwarded).
     ///
-    /// An event that lies inside one fed piece is a borrow of that piece;
-    /// one that straddled pieces or had several `data` lines, a borrow of
-    /// the decoder's assembly buffer. Either way nothing is allocated, copied
-    /// or reference-counted (see [`EventRef`] for why that matters). The
-    /// borrow ends before the next call to the decoder, which the compiler
-    /// enforces.
+    /// An event that lies inside one fed piece (its `data` line and the
+    /// blank line after it) is a borrow of that piece: nothing allocated,
+    /// copied or reference-counted (see [`EventRef`] for why that matters).
+    /// An event with several `data` lines, or whose lone `data` line
+    /// straddled two pieces, is a borrow of the decoder's assembly buffer,
+    /// where that line was copied; one whose blank line came in the next
+    /// piece borrows a reference-counted slice the decoder keeps until the
+    /// next call. The borrow ends before the next call to the decoder, which
+    /// the compiler enforces.
     ///
     /// ```
     /// use chatstream_sse::Decoder;
@@ -291,17 +294,6 @@ impl Decoder {
     ///
     /// As [`next_frame`](Decoder::next_frame).
     pub fn next_event_ref(&mut self) -> Result<Option<EventRef<'_>>, DecodeError> {
-        // What the previous call lent is no longer borrowed: release it, so
-        // the buffers it came from can be reused rather than reallocated.
-        if !matches!(self.block.data, Data::Many) {
-            self.block.data_buf.clear();
-        }
-        if !self.block.lent_data.is_empty() {
-            self.block.lent_data = Utf8Bytes::new();
-        }
-        if !self.block.lent_type.is_empty() {
-            self.block.lent_type = Utf8Bytes::new();
-        }
         loop {
             match self.next_found()? {
                 Some(Found::Event) => {
@@ -316,6 +308,9 @@ impl Decoder {
 
     /// [`advance`](Decoder::advance), with the sticky error.
     fn next_found(&mut self) -> Result<Option<Found>, DecodeError> {
+        // Whatever the call that got here, an event lent by an earlier
+        // `next_event_ref` is no longer borrowed.
+        self.block.release_lent();
         if let Some((error, _)) = self.failed {
             return Err(error);
         }
@@ -377,9 +372,10 @@ impl Decoder {
     }
 
     /// Bytes the decoder has copied and holds right now: the partial line
-    /// carried between pieces plus the event data being assembled. Never
-    /// more than `max_line_len + max_event_size`. Queued input pieces are not
-    /// counted (they are the caller's, held by reference).
+    /// carried between pieces plus the event data being assembled (or, until
+    /// the next call, lent by [`next_event_ref`](Decoder::next_event_ref)).
+    /// Never more than `max_line_len + max_event_size`. Queued input pieces
+    /// are not counted (they are the caller's, held by reference).
     pub fn buffered_len(&self) -> usize {
         self.line.len() + self.block.data_buf.len()
     }
@@ -511,9 +507,10 @@ impl Decoder {
 
     /// The usual line to straddle two pieces is a block's only `data` line:
     /// when `self.line` holds one whose value is valid UTF-8 within the
-    /// event limit, its buffer becomes the data buffer, minus the field
-    /// name (no copy, no reference counting), and `true` is returned. Any
-    /// other line is left for [`Block::line`].
+    /// event limit, and the line and event limits are equal (see below),
+    /// its buffer becomes the data buffer, minus the field name (no second
+    /// copy, no reference counting), and `true` is returned. Any other line
+    /// is left for [`Block::line`].
     fn move_data_line(&mut self) -> bool {
         let block = &mut self.block;
         if !matches!(block.data, Data::Empty) {
@@ -564,6 +561,8 @@ impl Decoder {
         self.block.data = Data::Empty;
         self.block.data_buf = BytesMut::new();
         self.block.event_type = Utf8Bytes::new();
+        self.block.lent_type = Utf8Bytes::new();
+        self.block.lent_data = Utf8Bytes::new();
     }
 }
 

@@ -35,7 +35,10 @@ const DEFAULT_TYPE: &str = "message";
 /// assert_eq!(event.id(), "");
 /// # Ok::<(), chatstream_sse::DecodeError>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Equality is [`Event`]'s: type, data and id, with an empty event type and
+/// `"message"` the same type.
+#[derive(Clone, Copy)]
 pub struct EventRef<'a> {
     /// Empty means "message".
     event_type: &'a str,
@@ -94,6 +97,22 @@ impl<'a> EventRef<'a> {
     }
 }
 
+impl PartialEq for EventRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data && self.id == other.id && self.event_type() == other.event_type()
+    }
+}
+
+impl Eq for EventRef<'_> {}
+
+impl std::hash::Hash for EventRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.event_type().hash(state);
+        self.data.hash(state);
+        self.id.hash(state);
+    }
+}
+
 impl PartialEq<Event> for EventRef<'_> {
     fn eq(&self, other: &Event) -> bool {
         self.data_bytes() == other.data().as_bytes()
@@ -109,5 +128,26 @@ impl std::fmt::Debug for EventRef<'_> {
             .field("data", &self.data())
             .field("id", &self.id())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_follows_event() {
+        let plain = EventRef::from_parts("", b"x", "");
+        let named = EventRef::from_parts("message", b"x", "");
+        assert_eq!(plain, named);
+        assert_eq!(plain.event_type(), "message");
+        assert_ne!(plain, EventRef::from_parts("other", b"x", ""));
+        assert_ne!(plain, EventRef::from_parts("", b"x", "1"));
+        assert_eq!(plain, Event::new("x"));
+        assert_eq!(plain.to_event(), Event::new("x"));
+        assert_eq!(
+            format!("{:?}", EventRef::from_parts("t", b"a\nb", "7")),
+            r#"EventRef { event_type: "t", data: "a\nb", id: "7" }"#
+        );
     }
 }

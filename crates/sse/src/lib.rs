@@ -149,9 +149,9 @@
 //! not copies. An event with a single `data` line inside one piece gets its
 //! data as a *slice of that piece* ([`Event::data_bytes`]): no copy and no
 //! allocation. Only data that spans several lines, straddles two pieces or
-//! needs U+FFFD replacement is assembled, in one reused internal buffer (a
-//! lone `data` line that straddles two pieces is copied once, into the
-//! buffer that becomes the event's). Each byte is scanned once, so decoding
+//! needs U+FFFD replacement is assembled, in one reused internal buffer (with
+//! the default limits, a lone `data` line that straddles two pieces is
+//! copied once, into the buffer that becomes the event's). Each byte is scanned once, so decoding
 //! is linear in the input, whatever the piece sizes. Cloning an [`Event`]
 //! bumps reference counts only.
 //!

@@ -16,7 +16,10 @@
 /// (≤ `max_event_size`), and the current event type and id (each ≤
 /// `max_line_len`). See [`Decoder::buffered_len`](crate::Decoder::buffered_len).
 /// The input pieces you feed are yours: the decoder keeps references to them
-/// (zero-copy) only until they are decoded, or inside the events it returns.
+/// (zero-copy) only until they are decoded, inside the events it returns,
+/// or, for an event lent by
+/// [`Decoder::next_event_ref`](crate::Decoder::next_event_ref), until the
+/// next call.
 ///
 /// # Defaults: 16 MiB and 16 MiB
 ///

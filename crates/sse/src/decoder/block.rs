@@ -251,6 +251,22 @@ impl Block {
 }
 
 impl Block {
+    /// Releases what the last [`take_event_ref`](Block::take_event_ref) lent,
+    /// so the buffers it came from can be reused rather than reallocated.
+    #[inline]
+    pub(super) fn release_lent(&mut self) {
+        if !matches!(self.data, Data::Many) {
+            // Nothing of the current block is in it.
+            self.data_buf.clear();
+        }
+        if !self.lent_data.is_empty() {
+            self.lent_data = Utf8Bytes::new();
+        }
+        if !self.lent_type.is_empty() {
+            self.lent_type = Utf8Bytes::new();
+        }
+    }
+
     /// Turns [`Data::InFront`] into a slice of `front`, the front input piece
     /// it refers to: before that piece is dropped, or a line from elsewhere
     /// is interpreted.
@@ -262,8 +278,9 @@ impl Block {
     }
 
     /// Like [`take_event`](Block::take_event), but lends the event: its data
-    /// stays where it is (the front piece `front`, or `data_buf`, which the
-    /// next `data` line clears) and the event type moves to `lent_type`.
+    /// stays where it is (the front piece `front`, `lent_data`, or
+    /// `data_buf`) and the event type moves to `lent_type`, until
+    /// [`release_lent`](Block::release_lent).
     #[inline(always)]
     pub(super) fn take_event_ref<'a>(&'a mut self, front: Option<&'a Bytes>) -> EventRef<'a> {
         // `lent_type` is empty here (`next_event_ref` released it). Most
@@ -275,22 +292,26 @@ impl Block {
         }
         let data: &[u8] = match std::mem::take(&mut self.data) {
             Data::Empty => &[], // not reached: see `blank_line`
-            Data::InFront { start, end } => front
-                .and_then(|piece| piece.get(start..end))
-                .unwrap_or_default(),
+            Data::InFront { start, end } => {
+                let data = front.and_then(|piece| piece.get(start..end));
+                debug_assert!(data.is_some(), "Data::InFront out of its piece");
+                data.unwrap_or_default()
+            }
             Data::One(data) => {
                 self.lent_data = data;
                 self.lent_data.as_bytes()
             }
             Data::Many => &self.data_buf,
         };
-        let event_type = match self.lent_type.is_empty() {
-            true => "",
-            false => self.lent_type.as_str(),
+        let event_type = if self.lent_type.is_empty() {
+            ""
+        } else {
+            self.lent_type.as_str()
         };
-        let id = match self.last_event_id.is_empty() {
-            true => "",
-            false => self.last_event_id.as_str(),
+        let id = if self.last_event_id.is_empty() {
+            ""
+        } else {
+            self.last_event_id.as_str()
         };
         EventRef::from_parts(event_type, data, id)
     }
@@ -300,6 +321,10 @@ impl Block {
 /// [`Data::InFront`]); were that invariant ever broken, this gives empty
 /// data rather than a panic.
 fn slice(front: Option<&Bytes>, start: usize, end: usize) -> Bytes {
+    debug_assert!(
+        front.is_some_and(|piece| start <= end && end <= piece.len()),
+        "Data::InFront out of its piece"
+    );
     front
         .filter(|piece| start <= end && end <= piece.len())
         .map(|piece| piece.slice(start..end))

@@ -327,3 +327,88 @@ fn debug_and_defaults() {
     let text = format!("{decoder:?}");
     assert!(text.starts_with("Decoder { limits: Limits {"), "{text}");
 }
+
+/// Sets its flag when dropped: tells when the decoder let go of a piece.
+struct Owner(&'static [u8], std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl AsRef<[u8]> for Owner {
+    fn as_ref(&self) -> &[u8] {
+        self.0
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.1.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn what_an_event_lent_is_released_by_any_next_call() {
+    // A lent event whose data was sliced from a piece already decoded (its
+    // blank line came in the next piece) keeps that piece only until the
+    // next call, even an owned one.
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut decoder = Decoder::new();
+    decoder.feed(Bytes::from_owner(Owner(b"data: x\n", dropped.clone())));
+    assert!(decoder.next_event_ref().unwrap().is_none());
+    decoder.feed("\n");
+    assert_eq!(decoder.next_event_ref().unwrap().unwrap().data(), "x");
+    assert!(
+        !dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "still lent"
+    );
+    assert!(decoder.next_event().unwrap().is_none());
+    assert!(
+        dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "kept after the next call"
+    );
+
+    // A lent multi-line event sits in the assembly buffer until the next call.
+    decoder.feed("data: a\ndata: b\n\n");
+    assert_eq!(decoder.next_event_ref().unwrap().unwrap().data(), "a\nb");
+    assert_eq!(decoder.buffered_len(), 3);
+    decoder.feed("data: c\n\n");
+    assert_eq!(decoder.next_event().unwrap().unwrap().data(), "c");
+    assert_eq!(decoder.buffered_len(), 0);
+}
+
+#[test]
+fn lent_and_owned_reads_mix() {
+    let mut decoder = Decoder::new();
+    let mut seen = Vec::new();
+    // Single lines in a piece, straddling lines, blank lines in the next
+    // piece, several data lines, types and ids, read alternately.
+    let pieces: [&[u8]; 6] = [
+        b"event: a\nid: 1\ndata: one\n\nda",
+        b"ta: two\n",
+        b"\ndata: th",
+        b"ree\ndata: 3\n\nevent: b\ndata: four\n",
+        b"\n",
+        b"data: five\n\n",
+    ];
+    for (i, piece) in pieces.iter().enumerate() {
+        decoder.feed_slice(piece);
+        loop {
+            let event = if i % 2 == 0 {
+                decoder.next_event_ref().unwrap().map(|e| e.to_event())
+            } else {
+                decoder.next_event().unwrap()
+            };
+            match event {
+                Some(e) => seen.push(format!("{}|{}|{}", e.event_type(), e.data(), e.id())),
+                None => break,
+            }
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "a|one|1",
+            "message|two|1",
+            "message|three\n3|1",
+            "b|four|1",
+            "message|five|1"
+        ]
+    );
+}
