@@ -30,6 +30,7 @@ use std::convert::Infallible;
 use std::pin::pin;
 
 use bytes::Bytes;
+use chatstream_sse::{DecodeError, Decoder};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use futures::executor::block_on;
@@ -93,44 +94,41 @@ fn limit(pieces: &[Bytes]) -> Outcome {
     out
 }
 
-/// Our decoder, events lent. With [`ours_owned`], the only functions that
-/// touch `chatstream-sse`, so an API change is adapted here alone.
+/// Our decoder, events lent.
 fn ours(pieces: &[Bytes]) -> Outcome {
-    let mut decoder = chatstream_sse::Decoder::new();
-    let mut out = Outcome::default();
-    for piece in pieces {
-        decoder.feed(piece.clone());
-        loop {
-            match decoder.next_event_ref() {
-                Ok(Some(event)) => {
-                    out.items += 1;
-                    out.checksum += event.data_bytes().len() as u64;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    out.fail(|| format!("decode error: {e}"));
-                    return out;
-                }
-            }
-        }
-    }
-    if !decoder.finish().is_nothing() {
-        out.fail(|| "the body ended inside an event".to_owned());
-    }
-    out
+    decode(pieces, |decoder| {
+        decoder
+            .next_event_ref()
+            .map(|event| event.map(|e| e.data_bytes().len()))
+    })
 }
 
 /// Our decoder, an owned `Event` per event.
 fn ours_owned(pieces: &[Bytes]) -> Outcome {
-    let mut decoder = chatstream_sse::Decoder::new();
+    decode(pieces, |decoder| {
+        decoder
+            .next_event()
+            .map(|event| event.map(|e| e.data_bytes().len()))
+    })
+}
+
+/// Feeds each piece to our decoder and drains it with `next` (which returns
+/// the data length of the next event); counts events and data bytes. With
+/// [`ours`] and [`ours_owned`], the only code that touches `chatstream-sse`,
+/// so an API change is adapted here alone.
+fn decode(
+    pieces: &[Bytes],
+    mut next: impl FnMut(&mut Decoder) -> Result<Option<usize>, DecodeError>,
+) -> Outcome {
+    let mut decoder = Decoder::new();
     let mut out = Outcome::default();
     for piece in pieces {
         decoder.feed(piece.clone());
         loop {
-            match decoder.next_event() {
-                Ok(Some(event)) => {
+            match next(&mut decoder) {
+                Ok(Some(len)) => {
                     out.items += 1;
-                    out.checksum += event.data_bytes().len() as u64;
+                    out.checksum += len as u64;
                 }
                 Ok(None) => break,
                 Err(e) => {

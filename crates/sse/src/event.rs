@@ -161,12 +161,24 @@ impl std::hash::Hash for Event {
 
 impl std::fmt::Debug for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Event")
-            .field("event_type", &self.event_type())
-            .field("data", &self.data())
-            .field("id", &self.id())
-            .finish()
+        debug_event(f, "Event", self.event_type(), self.data(), self.id())
     }
+}
+
+/// The `Debug` form of [`Event`] and [`EventRef`](crate::EventRef): the
+/// text fields, the type resolved (`"message"` for none).
+pub(crate) fn debug_event(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    event_type: &str,
+    data: &str,
+    id: &str,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("event_type", &event_type)
+        .field("data", &data)
+        .field("id", &id)
+        .finish()
 }
 
 #[cfg(test)]

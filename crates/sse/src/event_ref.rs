@@ -12,7 +12,7 @@
 //! event out as plain borrows of the decoder's input instead, the way
 //! `httparse` lends header slices: nothing counted, nothing copied.
 
-use crate::event::Event;
+use crate::event::{Event, debug_event};
 
 /// The event type used when a block has no `event` field (or an empty one).
 const DEFAULT_TYPE: &str = "message";
@@ -123,11 +123,7 @@ impl PartialEq<Event> for EventRef<'_> {
 
 impl std::fmt::Debug for EventRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventRef")
-            .field("event_type", &self.event_type())
-            .field("data", &self.data())
-            .field("id", &self.id())
-            .finish()
+        debug_event(f, "EventRef", self.event_type(), self.data(), self.id())
     }
 }
 
