@@ -47,6 +47,8 @@ const DEFAULT_INTERVAL_MS: u64 = 100;
 
 /// Where the client writes its results (relative to the workspace root).
 const RESULTS: &str = "target/load/results.json";
+/// Where the `--bare` run writes its results.
+const RESULTS_BARE: &str = "target/load/results-bare.json";
 
 /// Raises the soft open-files limit to the hard one, then runs `$0 "$@"`.
 /// An unlimited hard limit is taken as 1,048,576 (Linux's default
@@ -62,6 +64,8 @@ struct Options {
     interval_ms: u64,
     hold_ms: Option<u64>,
     open_concurrency: Option<u64>,
+    /// Read the streams with a bare hyper-util client: the floor.
+    bare: bool,
 }
 
 impl Options {
@@ -75,7 +79,9 @@ impl Options {
 }
 
 /// Entry point for `cargo xtask load [--streams N] [--chunks M]
-/// [--interval-ms T] [--hold-ms H] [--open-concurrency K]`.
+/// [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--bare]`
+/// (`--bare`: the same streams read by a bare hyper-util client, the floor
+/// of the per-stream memory figure).
 pub fn run_load(args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
     run(cargo().args([
@@ -108,6 +114,7 @@ pub fn run_load(args: &[String]) -> Result<(), String> {
     // A stream is idle for the hold: the client's idle timeout must be
     // longer, or the benchmark would time its own streams out.
     let idle_timeout_s = (hold_ms + options.interval_ms) / 1000 + 60;
+    let results = if options.bare { RESULTS_BARE } else { RESULTS };
     let mut client = raised_limit(&bin.join("load"));
     client
         .current_dir(workspace_root())
@@ -115,14 +122,17 @@ pub fn run_load(args: &[String]) -> Result<(), String> {
         .args(["--streams", &options.streams.to_string()])
         .args(["--chunks", &options.chunks.to_string()])
         .args(["--idle-timeout-s", &idle_timeout_s.to_string()])
-        .args(["--json", RESULTS]);
+        .args(["--json", results]);
     if let Some(k) = options.open_concurrency {
         client.args(["--open-concurrency", &k.to_string()]);
+    }
+    if options.bare {
+        client.arg("--bare");
     }
     let outcome = run(&mut client);
     // Stopped here, before the verdict, and by `Drop` on every early return.
     drop(server);
-    outcome.map_err(|e| format!("{e}\n(the figures are in {RESULTS} when the client got that far)"))
+    outcome.map_err(|e| format!("{e}\n(the figures are in {results} when the client got that far)"))
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -132,6 +142,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         interval_ms: DEFAULT_INTERVAL_MS,
         hold_ms: None,
         open_concurrency: None,
+        bare: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -148,10 +159,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--interval-ms" => options.interval_ms = number("--interval-ms")?,
             "--hold-ms" => options.hold_ms = Some(number("--hold-ms")?),
             "--open-concurrency" => options.open_concurrency = Some(number("--open-concurrency")?),
+            "--bare" => options.bare = true,
             other => {
                 return Err(format!(
                     "unknown argument `{other}` (load takes --streams, --chunks, \
-                     --interval-ms, --hold-ms, --open-concurrency)"
+                     --interval-ms, --hold-ms, --open-concurrency, --bare)"
                 ));
             }
         }

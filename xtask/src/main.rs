@@ -22,7 +22,7 @@
 //! - `fuzz <target|list> [--time SECONDS] [--jobs N]` — run a libFuzzer
 //!   target of `fuzz/` with cargo-fuzz (`RUSTC_BOOTSTRAP=1`), seeding its
 //!   corpus from `tests/data`.
-//! - `load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K]`
+//! - `load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--bare]`
 //!   — the load benchmark: N concurrent paced streams (default 10,000) from
 //!   one client process against the loopback mock server in another;
 //!   chunks delivered vs sent, errors, wall time, RSS per idle open stream.
@@ -92,7 +92,7 @@ commands:
   fuzz <target|list> [--time SECONDS] [--jobs N]
                           run a fuzz target (default 60 s) with cargo-fuzz;
                           `list` names the targets
-  load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K]
+  load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--bare]
                           N concurrent paced streams (default 10000 × 200 chunks,
                           one per 100 ms) against the mock server in another
                           process: lost chunks, errors, RSS per idle stream

@@ -29,6 +29,9 @@
 //! same time. Retries are off, so a refused or reset connection is counted,
 //! not hidden.
 //!
+//! With `--bare` the same streams are read by a bare hyper-util client
+//! that keeps only the response body: the floor the figure is read against.
+//!
 //! Exits with 1 when a chunk was lost, a stream failed, or the streams were
 //! not all open at once; 2 for a usage or set-up error.
 
@@ -46,6 +49,8 @@ use tokio::sync::Semaphore;
 
 // A binary's root lives in `src/bin/`, where every file is a binary of its
 // own: the modules live in the folder named after it.
+#[path = "load/bare.rs"]
+mod bare;
 #[path = "load/report.rs"]
 mod report;
 #[path = "load/server.rs"]
@@ -54,7 +59,7 @@ mod server;
 use report::Results;
 
 const USAGE: &str = "usage: load --url http://127.0.0.1:PORT/v1 [--streams 10000] [--chunks 200] \
-                     [--open-concurrency 256] [--idle-timeout-s 120] [--json FILE]";
+                     [--open-concurrency 256] [--idle-timeout-s 120] [--json FILE] [--bare]";
 
 /// Descriptors needed besides one per stream (standard streams, the
 /// runtime's epoll and wakers, the stats connection).
@@ -69,6 +74,8 @@ struct Options {
     open_concurrency: usize,
     idle_timeout: Duration,
     json: Option<PathBuf>,
+    /// Read the streams with a bare hyper-util client instead (see `bare`).
+    bare: bool,
 }
 
 /// The counters every stream task updates.
@@ -155,6 +162,7 @@ fn parse_args() -> Result<Options, String> {
         open_concurrency: 256,
         idle_timeout: Duration::from_secs(120),
         json: None,
+        bare: false,
     };
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value\n{USAGE}"));
@@ -181,6 +189,7 @@ fn parse_args() -> Result<Options, String> {
                     Duration::from_secs(number("--idle-timeout-s", value("--idle-timeout-s")?)?);
             }
             "--json" => options.json = Some(PathBuf::from(value("--json")?)),
+            "--bare" => options.bare = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
         }
@@ -219,7 +228,17 @@ async fn run(options: &Options) -> Result<Results, String> {
     let progress = Arc::new(Progress::default());
     let opening = Arc::new(Semaphore::new(options.open_concurrency));
 
+    let bare = if options.bare {
+        Some(Arc::new(bare::Bare::new(&options.url, &request)?))
+    } else {
+        None
+    };
     let mut results = Results {
+        client: if options.bare {
+            "bare hyper-util (the floor)"
+        } else {
+            "chatstream"
+        },
         streams: options.streams,
         chunks_per_stream: options.chunks,
         open_concurrency: options.open_concurrency,
@@ -229,13 +248,23 @@ async fn run(options: &Options) -> Result<Results, String> {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(usize::try_from(options.streams).unwrap_or(0));
     for _ in 0..options.streams {
-        tasks.push(tokio::spawn(stream(
-            client.clone(),
-            Arc::clone(&request),
-            Arc::clone(&opening),
-            Arc::clone(&progress),
-            options.chunks,
-        )));
+        let opening = Arc::clone(&opening);
+        let progress = Arc::clone(&progress);
+        tasks.push(match &bare {
+            Some(bare) => tokio::spawn(bare::stream(
+                Arc::clone(bare),
+                opening,
+                progress,
+                options.chunks,
+            )),
+            None => tokio::spawn(stream(
+                client.clone(),
+                Arc::clone(&request),
+                opening,
+                progress,
+                options.chunks,
+            )),
+        });
     }
 
     // The idle point: every stream has its first chunk (or has failed).

@@ -19,6 +19,8 @@ pub(crate) const TARGET_BYTES_PER_STREAM: u64 = 16 * 1024;
 /// Everything a run measured.
 #[derive(Debug, Default)]
 pub(crate) struct Results {
+    /// Which client read the streams (`chatstream`, or the bare floor).
+    pub(crate) client: &'static str,
     /// Streams opened.
     pub(crate) streams: u64,
     /// Chunks each stream should deliver.
@@ -138,6 +140,7 @@ impl Results {
                 .join(", ")
         };
         let rows = [
+            ("client", self.client.to_owned()),
             ("streams", format!("{}", self.streams)),
             ("chunks per stream", format!("{}", self.chunks_per_stream)),
             ("chunks expected", format!("{}", self.expected())),
@@ -197,6 +200,7 @@ impl Results {
     /// The machine-readable results.
     pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::json!({
+            "client": self.client,
             "streams": self.streams,
             "chunks_per_stream": self.chunks_per_stream,
             "open_concurrency": self.open_concurrency,
