@@ -30,11 +30,9 @@
 //! see `tests/src/bin/mock-server/paced.rs`), since on a two-core machine it
 //! competes with the client for the CPU.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::util::{cargo, run, workspace_root};
 
@@ -185,86 +183,29 @@ fn raised_limit(program: &Path) -> Command {
     command
 }
 
-/// The mock server, stopped (killed by its process id and reaped) when
-/// dropped. It also exits by itself if this process dies, since its
-/// standard input (a pipe held here) closes.
+// The one way the tools start `mock-server` (shared with `cargo xtask bench`).
+#[path = "../../tests/src/mock_process.rs"]
+mod mock_process;
+
+use mock_process::MockServerProcess;
+
+/// The mock server in its paced mode, stopped (killed by its process id and
+/// reaped) when dropped.
 struct Server {
-    child: Child,
+    _process: MockServerProcess,
     url: String,
 }
 
 impl Server {
     fn start(binary: &Path, args: &[String]) -> Result<Server, String> {
-        let child = raised_limit(binary)
-            .args(["--port", "0", "--exit-with-stdin"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let mut server = Server {
-            child,
-            url: String::new(),
-        };
-        let stdout = server
-            .child
-            .stdout
-            .take()
-            .ok_or("mock-server: no standard output")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| format!("mock-server: {e}"))?;
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .ok_or_else(|| format!("mock-server did not start (it said {line:?})"))?;
+        let mut command = raised_limit(binary);
+        command.args(args);
+        let process = MockServerProcess::start(command, Duration::from_secs(10))?;
         // `/paced/v1` is the paced mode whatever the server's defaults.
-        server.url = base.replace("/v1", "/paced/v1");
-        server.wait_healthy(Duration::from_secs(10))?;
-        Ok(server)
-    }
-
-    /// `GET /health` must answer 200 within `deadline`.
-    fn wait_healthy(&self, deadline: Duration) -> Result<(), String> {
-        let address = self
-            .url
-            .strip_prefix("http://")
-            .and_then(|rest| rest.split('/').next())
-            .ok_or_else(|| format!("mock-server: unexpected URL {}", self.url))?;
-        let started = Instant::now();
-        loop {
-            match health(address) {
-                Ok(()) => return Ok(()),
-                Err(e) if started.elapsed() > deadline => {
-                    return Err(format!("mock-server not healthy after {deadline:?}: {e}"));
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(50)),
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn health(address: &str) -> Result<(), String> {
-    let mut stream = TcpStream::connect(address).map_err(|e| format!("{address}: {e}"))?;
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
-        .map_err(|e| format!("{address}: {e}"))?;
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .map_err(|e| format!("{address}: {e}"))?;
-    if answer.starts_with("HTTP/1.1 200") {
-        Ok(())
-    } else {
-        Err(format!("/health answered {answer:?}"))
+        let url = process.url().replace("/v1", "/paced/v1");
+        Ok(Server {
+            _process: process,
+            url,
+        })
     }
 }

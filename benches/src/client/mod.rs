@@ -177,7 +177,7 @@ pub fn bench(dir: &Path, runs: u32, runtime: &str) -> Result<Vec<Row>, String> {
 
     let server = Server::start(&sibling("mock-server")?, &path)?;
     let origin = server.origin();
-    let baseline = run_child("baseline", &server.url, 1, runtime)?;
+    let baseline = run_child("baseline", server.url(), 1, runtime)?;
     let mut rows = Vec::new();
     for framing in FRAMINGS {
         let url = format!("{origin}/{framing}/v1");

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use chatstream_types::{
-    AccumulateError, Accumulator, AccumulatorLimits, ChatCompletionChunk, ChunkParser,
+    AccumulateError, Accumulator, AccumulatorLimits, ChatCompletionChunk, ChoiceView, ChunkParser,
     StreamPayload,
 };
 use serde_json::{Value, json};
@@ -118,6 +118,21 @@ fn chunk(value: Value) -> ChatCompletionChunk {
     serde_json::from_value(value).unwrap()
 }
 
+/// A choice's tool calls as `(index, id, name, arguments)`.
+fn tool_calls(choice: &ChoiceView<'_>) -> Vec<(u32, String, String, String)> {
+    choice
+        .tool_calls()
+        .map(|t| {
+            (
+                t.index(),
+                t.id().to_owned(),
+                t.name().to_owned(),
+                t.arguments().to_owned(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn accumulator_fuzz_sequence_folds_like_the_model() {
     // Choices at huge indices, tool calls without index joining by id or
@@ -151,34 +166,14 @@ fn accumulator_fuzz_sequence_folds_like_the_model() {
     assert_eq!(last.content(), "abc");
     assert_eq!(last.reasoning(), "rst");
     assert_eq!(last.role().map(|r| r.as_str()), Some("assistant"));
-    let calls: Vec<_> = last
-        .tool_calls()
-        .map(|t| {
-            (
-                t.index(),
-                t.id().to_owned(),
-                t.name().to_owned(),
-                t.arguments().to_owned(),
-            )
-        })
-        .collect();
+    let calls = tool_calls(last);
     // The fragment without index or id goes after the highest index, which
     // saturates at u32::MAX: it joins that call.
     assert_eq!(
         calls,
         [(u32::MAX, "call_1".into(), "f".into(), "{}x".into())]
     );
-    let calls: Vec<_> = first
-        .tool_calls()
-        .map(|t| {
-            (
-                t.index(),
-                t.id().to_owned(),
-                t.name().to_owned(),
-                t.arguments().to_owned(),
-            )
-        })
-        .collect();
+    let calls = tool_calls(first);
     assert_eq!(
         calls,
         [
