@@ -90,6 +90,10 @@ fn client() -> Client {
         .unwrap()
 }
 
+/// One client reads all of them in turn, so each stream parses with the
+/// parser the previous stream gave back to the client's pool: this also
+/// checks that a parser carried from one provider's stream to another's
+/// parses exactly.
 #[tokio::test]
 async fn every_fixture_folds_as_expected_from_an_in_memory_body() {
     let dir = data_dir().join("fixtures");

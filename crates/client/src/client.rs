@@ -23,7 +23,7 @@ use crate::error_body::{read_capped, status_error};
 use crate::options::RequestOptions;
 use crate::response_body::ResponseBody;
 use crate::retry;
-use crate::stream::ChatCompletionStream;
+use crate::stream::{ChatCompletionStream, ParserPool};
 use crate::timing::StreamTiming;
 
 /// A client for the chat-completions API of OpenAI or any compatible server.
@@ -43,6 +43,8 @@ struct Inner {
     /// The chat-completions URL when it does not depend on the model (not
     /// Azure), parsed once.
     chat_uri: Option<http::Uri>,
+    /// Chunk parsers kept between streams (see `stream::ParserPool`).
+    parsers: Arc<ParserPool>,
 }
 
 impl fmt::Debug for Client {
@@ -107,6 +109,7 @@ impl Client {
                 config,
                 base_headers,
                 chat_uri,
+                parsers: Arc::default(),
             }),
         }
     }
@@ -152,7 +155,13 @@ impl Client {
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
         timing.attempts = attempts;
-        ChatCompletionStream::start(response.map(ResponseBody::Hyper), config, timing).await
+        ChatCompletionStream::start(
+            response.map(ResponseBody::Hyper),
+            config,
+            timing,
+            &self.inner.parsers,
+        )
+        .await
     }
     /// Reads a chat-completion response that arrived some other way — a
     /// transport of your own, a recorded response, a test — exactly as this
@@ -225,7 +234,7 @@ impl Client {
         }
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
-        ChatCompletionStream::start(response, config, timing).await
+        ChatCompletionStream::start(response, config, timing, &self.inner.parsers).await
     }
 
     /// Creates a chat completion without streaming (the request's `stream`
@@ -364,22 +373,13 @@ impl Client {
         stream: bool,
     ) -> Result<Request<RequestBody>> {
         let config = &self.inner.config;
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri(uri.clone())
-            .body(RequestBody::new(body))
-            .map_err(|e| {
-                Error::new(ErrorKind::Request, "cannot build the request").with_source(e)
-            })?;
+        let mut request = Request::new(RequestBody::new(body));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = uri.clone();
         let mut headers = self.inner.base_headers.clone();
-        headers.insert(
-            ACCEPT,
-            HeaderValue::from_static(if stream {
-                "text/event-stream"
-            } else {
-                "application/json"
-            }),
-        );
+        if !stream {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
         if let Some(proxies) = &config.proxies {
             if uri.scheme_str() == Some("http") {
                 if let Some(auth) = proxies.intercept(uri).and_then(|i| i.basic_auth().cloned()) {
@@ -396,8 +396,9 @@ impl Client {
 }
 
 /// The headers every request carries: content type, user agent, the key,
-/// organization, project, and the configured default headers (last, so they
-/// can override the others).
+/// organization, project, the configured default headers (after those, so
+/// they can override them), and `Accept` for a stream (a request for a whole
+/// completion replaces it).
 fn base_headers(config: &Config) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -429,6 +430,9 @@ fn base_headers(config: &Config) -> HeaderMap {
     for (name, value) in &config.default_headers {
         headers.insert(name, value.clone());
     }
+    // After the default headers, as when it was set per request: the client
+    // reads what it asked for.
+    headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
     headers
 }
 
@@ -448,17 +452,26 @@ fn encode_body(
             .map_err(encode_error);
     }
     if options.body.is_empty() && request.stream.is_none() {
-        // The common case: insert `"stream":true` as the first member instead
-        // of copying the whole request to set the field.
-        let mut json = serde_json::to_vec(request).map_err(encode_error)?;
-        if json.first() == Some(&b'{') {
-            let member: &[u8] = if json.get(1) == Some(&b'}') {
-                b"\"stream\":true"
-            } else {
-                b"\"stream\":true,"
-            };
-            json.splice(1..1, member.iter().copied());
-            return Ok(Bytes::from(json));
+        // The common case: `"stream":true` as the first member, written
+        // before the request instead of copying the whole request to set the
+        // field: `{"stream":true` + `{"model":…}`, then the request's `{`
+        // becomes the comma.
+        const MEMBER: &[u8] = b"{\"stream\":true";
+        let mut json = Vec::with_capacity(256);
+        json.extend_from_slice(MEMBER);
+        serde_json::to_writer(&mut json, request).map_err(encode_error)?;
+        match json.get(MEMBER.len()..MEMBER.len() + 2) {
+            Some(b"{}") => {
+                json.truncate(MEMBER.len());
+                json.push(b'}');
+                return Ok(Bytes::from(json));
+            }
+            Some([b'{', _]) => {
+                json[MEMBER.len()] = b',';
+                return Ok(Bytes::from(json));
+            }
+            // Not an object (a request always is): set the field below.
+            _ => {}
         }
     }
     let mut request = request.clone();

@@ -18,13 +18,14 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{
-    Accumulator, AccumulatorEvent, ChatCompletion, ChatCompletionChunk, ChunkParser, ErrorResponse,
+    Accumulator, AccumulatorEvent, ChatCompletion, ChatCompletionChunk, ErrorResponse,
     StreamPayload,
 };
 use futures_core::Stream;
@@ -42,15 +43,15 @@ use crate::response_body::ResponseBody;
 use crate::timing::StreamTiming;
 
 mod detach;
+mod parser_pool;
+mod prefix;
 mod tracker;
 
 use detach::{detach, detach_header_values};
+pub(crate) use parser_pool::ParserPool;
+use parser_pool::PooledParser;
+use prefix::Prefix;
 use tracker::{ChoiceTracker, has_content};
-
-/// How much of the body is kept until the first event, to recognise a bare
-/// JSON error body sent with a 200 and `text/event-stream` (go-openai's
-/// `TestCreateChatCompletionStreamError`).
-const PREFIX_CAP: usize = 64 * 1024;
 
 /// The most distinct choice indices tracked for the end state.
 const MAX_TRACKED_CHOICES: usize = 1024;
@@ -107,7 +108,7 @@ pub enum EndState {
 pub struct ChatCompletionStream {
     source: Source,
     decoder: Decoder,
-    parser: ChunkParser,
+    parser: PooledParser,
     status: StatusCode,
     headers: HeaderMap,
     idle_timeout: Option<Duration>,
@@ -123,7 +124,7 @@ pub struct ChatCompletionStream {
     /// When the last bytes were read (the time of the chunks they complete).
     read_at: std::time::Instant,
     /// The body's first frames (by reference), until the first event.
-    prefix: Option<Vec<Bytes>>,
+    prefix: Prefix,
     end: Option<Ended>,
 }
 
@@ -156,17 +157,12 @@ impl ChatCompletionStream {
         response: Response<ResponseBody>,
         config: &Config,
         timing: StreamTiming,
+        parsers: &Arc<ParserPool>,
     ) -> Result<Self> {
         let (mut parts, body) = response.into_parts();
         detach_header_values(&mut parts.headers);
-        let content_type = parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase());
-        let source = match content_type.as_deref() {
-            Some(kind) if kind == "application/json" || kind.ends_with("+json") => {
+        let source = match media_kind(&parts.headers) {
+            MediaKind::Json => {
                 let limit = config.limits.max_event_size;
                 let body = read_capped(body, limit, config.response_timeout)
                     .await
@@ -179,7 +175,7 @@ impl ChatCompletionStream {
                         .with_headers(parts.headers.clone())
                 })?)
             }
-            Some("text/html") => {
+            MediaKind::Html => {
                 let body = read_capped(body, config.max_error_body, config.response_timeout)
                     .await
                     .unwrap_or_default();
@@ -194,27 +190,29 @@ impl ChatCompletionStream {
                 .with_headers(parts.headers)
                 .with_body(body));
             }
-            _ => Source::Body(body),
+            MediaKind::Other => Source::Body(body),
         };
-        let idle = config
-            .idle_timeout
-            .map(|timeout| Box::pin(tokio::time::sleep(timeout)));
         Ok(ChatCompletionStream {
             source,
             decoder: Decoder::with_limits(config.limits),
-            parser: ChunkParser::new(),
+            parser: parsers.take(),
             status: parts.status,
             headers: parts.headers,
             idle_timeout: config.idle_timeout,
-            idle,
+            // Made at the first wait for the body (see `poll_next`): a
+            // stream whose first frame is already there starts no timer.
+            idle: None,
             empty_limit: config.empty_event_limit,
             empty_run: 0,
             tracker: ChoiceTracker::default(),
-            read_at: timing.started(),
+            // The idle timeout counts from the response head until the
+            // first read (the clock of `on_bytes`, Tokio's, so that a paused
+            // clock in tests applies).
+            read_at: tokio::time::Instant::now().into_std(),
             timing,
             last_payload: None,
             last_payload_shared: false,
-            prefix: Some(Vec::new()),
+            prefix: Prefix::new(),
             end: None,
         })
     }
@@ -337,19 +335,13 @@ impl ChatCompletionStream {
         if let (Some(idle), Some(timeout)) = (&mut self.idle, self.idle_timeout) {
             idle.as_mut().reset(now + timeout);
         }
-        if let Some(prefix) = &mut self.prefix {
-            let held: usize = prefix.iter().map(Bytes::len).sum();
-            if held + data.len() <= PREFIX_CAP {
-                prefix.push(data.clone());
-            } else {
-                self.prefix = None;
-            }
-        }
+        self.prefix.push(data);
     }
 
     /// Handles one event: `Some` when it yields an item.
     fn on_event(&mut self, event: Event) -> Option<Result<ChatCompletionChunk>> {
-        self.prefix = None;
+        self.prefix.stop();
+        self.parser.note_payload(event.data_bytes().len());
         if event.data_bytes().is_empty() {
             self.empty_run += 1;
             if self.empty_run > self.empty_limit {
@@ -434,8 +426,7 @@ impl ChatCompletionStream {
             self.idle = None;
             return None;
         }
-        if let Some(frames) = self.prefix.take() {
-            let prefix: Bytes = frames.concat().into();
+        if let Some(prefix) = self.prefix.take() {
             if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(&prefix) {
                 return Some(Err(self.fail(
                     Error::new(ErrorKind::Api, "the server answered with an error body")
@@ -521,7 +512,12 @@ impl Stream for ChatCompletionStream {
                 }
                 Poll::Ready(None) => return Poll::Ready(this.on_body_end()),
                 Poll::Pending => {
-                    if let (Some(idle), Some(timeout)) = (&mut this.idle, this.idle_timeout) {
+                    if let Some(timeout) = this.idle_timeout {
+                        let read_at = this.read_at;
+                        let idle = this.idle.get_or_insert_with(|| {
+                            let deadline = tokio::time::Instant::from_std(read_at) + timeout;
+                            Box::pin(tokio::time::sleep_until(deadline))
+                        });
                         if idle.as_mut().poll(cx).is_ready() {
                             let error = Error::new(
                                 ErrorKind::Timeout,
@@ -534,6 +530,36 @@ impl Stream for ChatCompletionStream {
                 }
             }
         }
+    }
+}
+
+/// What a response's `Content-Type` says its body is.
+enum MediaKind {
+    /// `application/json` or `*+json`: a whole completion or error object.
+    Json,
+    /// `text/html`: an error page of a proxy or gateway.
+    Html,
+    /// Anything else, or none: read as an event stream.
+    Other,
+}
+
+/// The media type of `headers`' `Content-Type`, compared without
+/// allocating (media types are case-insensitive).
+fn media_kind(headers: &HeaderMap) -> MediaKind {
+    let media = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .unwrap_or_default();
+    let ends_with_json =
+        media.len() >= 5 && media.as_bytes()[media.len() - 5..].eq_ignore_ascii_case(b"+json");
+    if media.eq_ignore_ascii_case("application/json") || ends_with_json {
+        MediaKind::Json
+    } else if media.eq_ignore_ascii_case("text/html") {
+        MediaKind::Html
+    } else {
+        MediaKind::Other
     }
 }
 
