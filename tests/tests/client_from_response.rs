@@ -244,3 +244,44 @@ fn the_stream_can_cross_threads() {
     fn send_sync<T: Send + Sync + 'static>() {}
     send_sync::<chatstream::ChatCompletionStream>();
 }
+
+/// Whether `inner` lies inside `outer` in memory.
+fn points_into(inner: &[u8], outer: &[u8]) -> bool {
+    outer.as_ptr_range().contains(&inner.as_ptr())
+}
+
+/// hyper hands out header values as slices of the connection's read buffer;
+/// a stream that waits for its body, or has ended, must not keep that whole
+/// buffer alive for the few bytes of its headers (10,000 idle streams would
+/// hold 10,000 read buffers).
+#[tokio::test]
+async fn a_waiting_or_ended_stream_holds_no_slice_of_the_read_buffer() {
+    let read_buffer = Bytes::from_static(b"text/event-stream req_shared");
+    let chunk = Bytes::from_static(
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}\n\n",
+    );
+    for then in [Then::Stall, Then::End] {
+        let mut answer = response(200, "text/event-stream", vec![chunk.clone()], then);
+        for (name, range) in [("content-type", 0..17), ("x-request-id", 18..28)] {
+            let value = hyper::header::HeaderValue::from_maybe_shared(read_buffer.slice(range));
+            answer.headers_mut().insert(name, value.unwrap());
+        }
+        let mut stream = client().stream_from_response(answer).await.unwrap();
+        assert!(stream.next().await.unwrap().is_ok());
+        if then == Then::Stall {
+            // The body has nothing more: the stream waits (and stays open).
+            let wait = tokio::time::timeout(Duration::from_millis(20), stream.next()).await;
+            assert!(wait.is_err(), "the stalled stream ended: {wait:?}");
+        } else {
+            assert!(stream.next().await.is_none());
+            assert_eq!(stream.end_state(), Some(EndState::Finished));
+        }
+        assert_eq!(stream.request_id(), Some("req_shared"));
+        for value in stream.headers().values() {
+            assert!(
+                !points_into(value.as_bytes(), &read_buffer),
+                "{value:?} still points into the read buffer"
+            );
+        }
+    }
+}

@@ -125,6 +125,8 @@ pub struct ChatCompletionStream {
     read_at: std::time::Instant,
     /// The body's first frames (by reference), until the first event.
     prefix: Prefix,
+    /// Whether `headers` were copied out of the read buffer (see `detach`).
+    headers_detached: bool,
     end: Option<Ended>,
 }
 
@@ -160,8 +162,16 @@ impl ChatCompletionStream {
         parsers: &Arc<ParserPool>,
     ) -> Result<Self> {
         let (mut parts, body) = response.into_parts();
-        detach_header_values(&mut parts.headers);
-        let source = match media_kind(&parts.headers) {
+        let kind = media_kind(&parts.headers);
+        // An event stream copies its header values out of the read buffer at
+        // its first wait (`poll_next`), not here on the way to its first
+        // chunk; the other answers hold their headers in errors and chunks
+        // that may be kept, so they copy them now.
+        let headers_detached = !matches!(kind, MediaKind::Other);
+        if headers_detached {
+            detach_header_values(&mut parts.headers);
+        }
+        let source = match kind {
             MediaKind::Json => {
                 let limit = config.limits.max_event_size;
                 let body = read_capped(body, limit, config.response_timeout)
@@ -213,6 +223,7 @@ impl ChatCompletionStream {
             last_payload: None,
             last_payload_shared: false,
             prefix: Prefix::new(),
+            headers_detached,
             end: None,
         })
     }
@@ -318,9 +329,19 @@ impl ChatCompletionStream {
         }
     }
 
+    /// Copies the header values out of the read buffer, once: at the first
+    /// wait for the body or at the end, whichever comes first.
+    fn detach_headers(&mut self) {
+        if !self.headers_detached {
+            detach_header_values(&mut self.headers);
+            self.headers_detached = true;
+        }
+    }
+
     fn fail(&mut self, error: Error) -> Error {
         self.end = Some(Ended::Failed);
         self.idle = None;
+        self.detach_headers();
         error
             .with_status(self.status)
             .with_headers(self.headers.clone())
@@ -366,6 +387,7 @@ impl ChatCompletionStream {
             Ok(StreamPayload::Done) => {
                 self.end = Some(Ended::Clean(EndState::Done));
                 self.idle = None;
+                self.detach_headers();
                 None
             }
             Ok(StreamPayload::Error(api)) => {
@@ -400,6 +422,7 @@ impl ChatCompletionStream {
 
     /// The body ended: a clean end, a bare error body, or truncation.
     fn on_body_end(&mut self) -> Option<Result<ChatCompletionChunk>> {
+        self.detach_headers();
         // What the body was in the middle of when it ended. Per the SSE rules
         // it is not dispatched; complete it here only to see what was lost:
         // nothing, a cut comment, or a `[DONE]` without its blank line (as
@@ -512,6 +535,7 @@ impl Stream for ChatCompletionStream {
                 }
                 Poll::Ready(None) => return Poll::Ready(this.on_body_end()),
                 Poll::Pending => {
+                    this.detach_headers();
                     if let Some(timeout) = this.idle_timeout {
                         let read_at = this.read_at;
                         let idle = this.idle.get_or_insert_with(|| {
