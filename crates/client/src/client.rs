@@ -20,6 +20,7 @@ use crate::builder::{ClientBuilder, Config};
 use crate::connect::{self, Connector};
 use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::error_body::{read_capped, status_error};
+use crate::head_timer;
 use crate::options::RequestOptions;
 use crate::response_body::ResponseBody;
 use crate::retry;
@@ -151,7 +152,7 @@ impl Client {
     ) -> Result<ChatCompletionStream> {
         let config = &self.inner.config;
         let started = Instant::now();
-        let (response, attempts) = self.send(request, options, true).await?;
+        let (response, attempts, timer) = self.send(request, options, true).await?;
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
         timing.attempts = attempts;
@@ -160,6 +161,7 @@ impl Client {
             config,
             timing,
             &self.inner.parsers,
+            timer,
         )
         .await
     }
@@ -234,7 +236,7 @@ impl Client {
         }
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
-        ChatCompletionStream::start(response, config, timing, &self.inner.parsers).await
+        ChatCompletionStream::start(response, config, timing, &self.inner.parsers, None).await
     }
 
     /// Creates a chat completion without streaming (the request's `stream`
@@ -255,7 +257,7 @@ impl Client {
                 "streaming is not supported with this method, please use create_chat_completion_stream",
             ));
         }
-        let (response, _) = self
+        let (response, _, _) = self
             .send(request, &RequestOptions::default(), false)
             .await?;
         let (parts, body) = response.into_parts();
@@ -284,13 +286,14 @@ impl Client {
     }
 
     /// Validates, encodes and sends the request, with retries; returns a
-    /// successful response and the number of attempts.
+    /// successful response, the number of attempts and the response-head
+    /// timer (for the stream to take over, see `head_timer`).
     async fn send(
         &self,
         request: &ChatCompletionRequest,
         options: &RequestOptions,
         stream: bool,
-    ) -> Result<(Response<Incoming>, u32)> {
+    ) -> Result<(Response<Incoming>, u32, Option<head_timer::Timer>)> {
         let config = &self.inner.config;
         if config.validate {
             check_chat_model(&request.model).map_err(Error::validation)?;
@@ -299,23 +302,29 @@ impl Client {
         let body = encode_body(request, options, stream)?;
         let uri = self.url(&request.model)?;
         let mut attempt = 0u32;
+        let mut timer = config.response_timeout.map(head_timer::start);
         loop {
             let http_request = self.http_request(&uri, options, body.clone(), stream)?;
             let sent = self.inner.http.request(http_request);
-            let outcome = match config.response_timeout {
-                Some(limit) => match tokio::time::timeout(limit, sent).await {
-                    Ok(outcome) => outcome.map_err(classify_send_error),
-                    Err(_) => Err(Error::new(
-                        ErrorKind::Timeout,
-                        format!("no response within {limit:?}"),
-                    )),
-                },
-                None => sent.await.map_err(classify_send_error),
+            let outcome = match (&mut timer, config.response_timeout) {
+                (Some(timer), Some(limit)) => {
+                    if attempt > 0 {
+                        head_timer::restart(timer, limit);
+                    }
+                    match head_timer::within(sent, timer).await {
+                        Some(outcome) => outcome.map_err(classify_send_error),
+                        None => Err(Error::new(
+                            ErrorKind::Timeout,
+                            format!("no response within {limit:?}"),
+                        )),
+                    }
+                }
+                _ => sent.await.map_err(classify_send_error),
             };
             let retries_left = attempt < config.max_retries;
             match outcome {
                 Ok(response) if response.status().is_success() => {
-                    return Ok((response, attempt + 1));
+                    return Ok((response, attempt + 1, timer));
                 }
                 Ok(response) => {
                     let status = response.status();

@@ -115,6 +115,7 @@ mod connect;
 mod env;
 mod error;
 mod error_body;
+mod head_timer;
 mod not_streamed;
 mod options;
 mod rate_limit;

@@ -37,6 +37,7 @@ use tokio::time::Sleep;
 use crate::builder::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::error_body::{body_snippet, read_capped};
+use crate::head_timer;
 use crate::not_streamed::whole_completion;
 use crate::rate_limit::RateLimits;
 use crate::response_body::ResponseBody;
@@ -113,6 +114,9 @@ pub struct ChatCompletionStream {
     headers: HeaderMap,
     idle_timeout: Option<Duration>,
     idle: Option<Pin<Box<Sleep>>>,
+    /// Whether `idle` is set to the idle deadline (it is from the first
+    /// wait for the body on).
+    idle_armed: bool,
     empty_limit: u32,
     empty_run: u32,
     tracker: ChoiceTracker,
@@ -160,6 +164,7 @@ impl ChatCompletionStream {
         config: &Config,
         timing: StreamTiming,
         parsers: &Arc<ParserPool>,
+        timer: Option<head_timer::Timer>,
     ) -> Result<Self> {
         let (mut parts, body) = response.into_parts();
         let kind = media_kind(&parts.headers);
@@ -209,9 +214,12 @@ impl ChatCompletionStream {
             status: parts.status,
             headers: parts.headers,
             idle_timeout: config.idle_timeout,
-            // Made at the first wait for the body (see `poll_next`): a
-            // stream whose first frame is already there starts no timer.
-            idle: None,
+            // Set at the first wait for the body (see `poll_next`): the
+            // response-head timer if there is one (`head_timer`), else made
+            // then, so a stream whose first frame is already there
+            // registers no new timer on the way to its first chunk.
+            idle: config.idle_timeout.and(timer),
+            idle_armed: false,
             empty_limit: config.empty_event_limit,
             empty_run: 0,
             tracker: ChoiceTracker::default(),
@@ -353,7 +361,9 @@ impl ChatCompletionStream {
         let now = tokio::time::Instant::now();
         self.read_at = now.into_std();
         self.timing.on_byte_at(self.read_at);
-        if let (Some(idle), Some(timeout)) = (&mut self.idle, self.idle_timeout) {
+        if let (Some(idle), Some(timeout), true) =
+            (&mut self.idle, self.idle_timeout, self.idle_armed)
+        {
             idle.as_mut().reset(now + timeout);
         }
         self.prefix.push(data);
@@ -537,11 +547,19 @@ impl Stream for ChatCompletionStream {
                 Poll::Pending => {
                     this.detach_headers();
                     if let Some(timeout) = this.idle_timeout {
-                        let read_at = this.read_at;
-                        let idle = this.idle.get_or_insert_with(|| {
-                            let deadline = tokio::time::Instant::from_std(read_at) + timeout;
-                            Box::pin(tokio::time::sleep_until(deadline))
-                        });
+                        let deadline = tokio::time::Instant::from_std(this.read_at) + timeout;
+                        let idle = match &mut this.idle {
+                            Some(idle) => {
+                                if !this.idle_armed {
+                                    idle.as_mut().reset(deadline);
+                                }
+                                idle
+                            }
+                            None => this
+                                .idle
+                                .insert(Box::pin(tokio::time::sleep_until(deadline))),
+                        };
+                        this.idle_armed = true;
                         if idle.as_mut().poll(cx).is_ready() {
                             let error = Error::new(
                                 ErrorKind::Timeout,

@@ -1,0 +1,106 @@
+//! The response-head timeout, with one timer per request.
+//!
+//! Why not `tokio::time::timeout(limit, response)`: that registers its timer
+//! at the first wait, which comes right after the request was handed to the
+//! connection task and before that task has written it (it runs once this
+//! task yields), so registering delays the request; and it cancels the timer
+//! when the head arrives, which delays the first chunk. Here the timer is
+//! registered at the *second* wait — the task yields once first, so the
+//! request is on the wire by then — and it is not cancelled: the stream
+//! takes it over as its idle timer (`ChatCompletionStream`), setting it to
+//! the idle deadline when it first waits for the body. One registration per
+//! request instead of two, none on the way out, no cancellation on the way
+//! in. The deadline itself is fixed when the timer is made, before the
+//! request is sent, so the limit is never exceeded by the yield.
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::time::{Instant, Sleep};
+
+/// A timer for the response head of one request (and then, handed to the
+/// stream, its idle timer).
+pub(crate) type Timer = Pin<Box<Sleep>>;
+
+/// A timer that elapses `limit` from now.
+pub(crate) fn start(limit: Duration) -> Timer {
+    Box::pin(tokio::time::sleep(limit))
+}
+
+/// Sets `timer` to elapse `limit` from now (a retry's new attempt).
+pub(crate) fn restart(timer: &mut Timer, limit: Duration) {
+    timer.as_mut().reset(Instant::now() + limit);
+}
+
+/// Waits for `response`, or for `timer` to elapse (`None` then).
+///
+/// The first time `response` is not ready, this yields without looking at
+/// the timer (see the module docs); from the second time on, the timer is
+/// polled, which registers it.
+pub(crate) async fn within<F: Future>(response: F, timer: &mut Timer) -> Option<F::Output> {
+    let mut response = pin!(response);
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = response.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if !yielded {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_response_that_never_comes_is_cut_at_the_limit() {
+        let mut timer = start(Duration::from_secs(3));
+        let started = Instant::now();
+        let outcome = within(std::future::pending::<()>(), &mut timer).await;
+        assert_eq!(outcome, None);
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_response_in_time_is_returned_and_the_timer_lives_on() {
+        let mut timer = start(Duration::from_secs(3));
+        let outcome = within(
+            async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                7
+            },
+            &mut timer,
+        )
+        .await;
+        assert_eq!(outcome, Some(7));
+        assert!(!timer.is_elapsed());
+        // The stream resets it to its idle deadline.
+        timer
+            .as_mut()
+            .reset(Instant::now() + Duration::from_secs(5));
+        let started = Instant::now();
+        timer.as_mut().await;
+        assert_eq!(started.elapsed(), Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restart_counts_the_limit_again() {
+        let mut timer = start(Duration::from_secs(3));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        restart(&mut timer, Duration::from_secs(3));
+        let started = Instant::now();
+        assert_eq!(within(std::future::pending::<()>(), &mut timer).await, None);
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+    }
+}
