@@ -465,23 +465,13 @@ fn encode_body(
         // before the request instead of copying the whole request to set the
         // field: `{"stream":true` + `{"model":…}`, then the request's `{`
         // becomes the comma.
-        const MEMBER: &[u8] = b"{\"stream\":true";
         let mut json = Vec::with_capacity(256);
-        json.extend_from_slice(MEMBER);
+        json.extend_from_slice(STREAM_MEMBER);
         serde_json::to_writer(&mut json, request).map_err(encode_error)?;
-        match json.get(MEMBER.len()..MEMBER.len() + 2) {
-            Some(b"{}") => {
-                json.truncate(MEMBER.len());
-                json.push(b'}');
-                return Ok(Bytes::from(json));
-            }
-            Some([b'{', _]) => {
-                json[MEMBER.len()] = b',';
-                return Ok(Bytes::from(json));
-            }
-            // Not an object (a request always is): set the field below.
-            _ => {}
+        if let Some(json) = join_stream_member(json) {
+            return Ok(Bytes::from(json));
         }
+        // Not an object (a request always is): set the field below.
     }
     let mut request = request.clone();
     if stream {
@@ -493,6 +483,28 @@ fn encode_body(
     serde_json::to_vec(&request)
         .map(Bytes::from)
         .map_err(encode_error)
+}
+
+/// The first member of a streamed request's body, with the object's `{`.
+const STREAM_MEMBER: &[u8] = b"{\"stream\":true";
+
+/// [`STREAM_MEMBER`] followed by a serialized object, made one object with
+/// the stream member first: the object's `{` becomes the comma (or goes, for
+/// `{}`). `None` when no object follows.
+fn join_stream_member(mut json: Vec<u8>) -> Option<Vec<u8>> {
+    let at = STREAM_MEMBER.len();
+    match json.get(at..at + 2) {
+        Some(b"{}") => {
+            json.truncate(at);
+            json.push(b'}');
+            Some(json)
+        }
+        Some([b'{', _]) => {
+            *json.get_mut(at)? = b',';
+            Some(json)
+        }
+        _ => None,
+    }
 }
 
 fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {

@@ -6,7 +6,10 @@
 //! task yields), so registering delays the request; and it cancels the timer
 //! when the head arrives, which delays the first chunk. Here the timer is
 //! registered at the *second* wait — the task yields once first, so the
-//! request is on the wire by then — and it is not cancelled: the stream
+//! connection task gets to write the request before (on Tokio's
+//! current-thread runtime always; on the multi-thread one the connection
+//! task may run on another worker, which is no worse) — and it is not
+//! cancelled: the stream
 //! takes it over as its idle timer (`ChatCompletionStream`), setting it to
 //! the idle deadline when it first waits for the body. One registration per
 //! request instead of two, none on the way out, no cancellation on the way
@@ -31,7 +34,16 @@ pub(crate) fn start(limit: Duration) -> Timer {
 
 /// Sets `timer` to elapse `limit` from now (a retry's new attempt).
 pub(crate) fn restart(timer: &mut Timer, limit: Duration) {
-    timer.as_mut().reset(Instant::now() + limit);
+    timer.as_mut().reset(deadline(Instant::now(), limit));
+}
+
+/// `from + after`, or about 30 years from `from` when that overflows (a
+/// limit of `Duration::MAX` means "never", as in `tokio::time::sleep`).
+pub(crate) fn deadline(from: Instant, after: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    from.checked_add(after)
+        .or_else(|| from.checked_add(FAR))
+        .unwrap_or(from)
 }
 
 /// Waits for `response`, or for `timer` to elapse (`None` then).
@@ -92,6 +104,16 @@ mod tests {
         let started = Instant::now();
         timer.as_mut().await;
         assert_eq!(started.elapsed(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_deadline_past_the_clock_s_end_is_far_away_not_a_panic() {
+        let now = Instant::now();
+        assert!(deadline(now, Duration::MAX) > now + Duration::from_secs(86_400 * 365));
+        assert_eq!(
+            deadline(now, Duration::from_secs(3)),
+            now + Duration::from_secs(3)
+        );
     }
 
     #[tokio::test(start_paused = true)]

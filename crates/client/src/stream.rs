@@ -129,8 +129,6 @@ pub struct ChatCompletionStream {
     read_at: std::time::Instant,
     /// The body's first frames (by reference), until the first event.
     prefix: Prefix,
-    /// Whether `headers` were copied out of the read buffer (see `detach`).
-    headers_detached: bool,
     end: Option<Ended>,
 }
 
@@ -167,15 +165,8 @@ impl ChatCompletionStream {
         timer: Option<head_timer::Timer>,
     ) -> Result<Self> {
         let (mut parts, body) = response.into_parts();
+        detach_header_values(&mut parts.headers);
         let kind = media_kind(&parts.headers);
-        // An event stream copies its header values out of the read buffer at
-        // its first wait (`poll_next`), not here on the way to its first
-        // chunk; the other answers hold their headers in errors and chunks
-        // that may be kept, so they copy them now.
-        let headers_detached = !matches!(kind, MediaKind::Other);
-        if headers_detached {
-            detach_header_values(&mut parts.headers);
-        }
         let source = match kind {
             MediaKind::Json => {
                 let limit = config.limits.max_event_size;
@@ -207,6 +198,18 @@ impl ChatCompletionStream {
             }
             MediaKind::Other => Source::Body(body),
         };
+        // The idle timer: the response-head timer if there is one
+        // (`head_timer`: registered already, so nothing new is registered on
+        // the way to the first chunk), else a new one, which registers only
+        // when first polled. Either is set to the idle deadline at the first
+        // wait for the body (`poll_next`). Made here, in the caller's Tokio
+        // context, so that reading the stream needs none.
+        let idle = match (config.idle_timeout, &source) {
+            (Some(timeout), Source::Body(_)) => {
+                Some(timer.unwrap_or_else(|| head_timer::start(timeout)))
+            }
+            _ => None,
+        };
         Ok(ChatCompletionStream {
             source,
             decoder: Decoder::with_limits(config.limits),
@@ -214,11 +217,7 @@ impl ChatCompletionStream {
             status: parts.status,
             headers: parts.headers,
             idle_timeout: config.idle_timeout,
-            // Set at the first wait for the body (see `poll_next`): the
-            // response-head timer if there is one (`head_timer`), else made
-            // then, so a stream whose first frame is already there
-            // registers no new timer on the way to its first chunk.
-            idle: config.idle_timeout.and(timer),
+            idle,
             idle_armed: false,
             empty_limit: config.empty_event_limit,
             empty_run: 0,
@@ -231,7 +230,6 @@ impl ChatCompletionStream {
             last_payload: None,
             last_payload_shared: false,
             prefix: Prefix::new(),
-            headers_detached,
             end: None,
         })
     }
@@ -337,19 +335,9 @@ impl ChatCompletionStream {
         }
     }
 
-    /// Copies the header values out of the read buffer, once: at the first
-    /// wait for the body or at the end, whichever comes first.
-    fn detach_headers(&mut self) {
-        if !self.headers_detached {
-            detach_header_values(&mut self.headers);
-            self.headers_detached = true;
-        }
-    }
-
     fn fail(&mut self, error: Error) -> Error {
         self.end = Some(Ended::Failed);
         self.idle = None;
-        self.detach_headers();
         error
             .with_status(self.status)
             .with_headers(self.headers.clone())
@@ -364,7 +352,7 @@ impl ChatCompletionStream {
         if let (Some(idle), Some(timeout), true) =
             (&mut self.idle, self.idle_timeout, self.idle_armed)
         {
-            idle.as_mut().reset(now + timeout);
+            idle.as_mut().reset(head_timer::deadline(now, timeout));
         }
         self.prefix.push(data);
     }
@@ -397,7 +385,6 @@ impl ChatCompletionStream {
             Ok(StreamPayload::Done) => {
                 self.end = Some(Ended::Clean(EndState::Done));
                 self.idle = None;
-                self.detach_headers();
                 None
             }
             Ok(StreamPayload::Error(api)) => {
@@ -432,7 +419,6 @@ impl ChatCompletionStream {
 
     /// The body ended: a clean end, a bare error body, or truncation.
     fn on_body_end(&mut self) -> Option<Result<ChatCompletionChunk>> {
-        self.detach_headers();
         // What the body was in the middle of when it ended. Per the SSE rules
         // it is not dispatched; complete it here only to see what was lost:
         // nothing, a cut comment, or a `[DONE]` without its blank line (as
@@ -545,21 +531,12 @@ impl Stream for ChatCompletionStream {
                 }
                 Poll::Ready(None) => return Poll::Ready(this.on_body_end()),
                 Poll::Pending => {
-                    this.detach_headers();
-                    if let Some(timeout) = this.idle_timeout {
-                        let deadline = tokio::time::Instant::from_std(this.read_at) + timeout;
-                        let idle = match &mut this.idle {
-                            Some(idle) => {
-                                if !this.idle_armed {
-                                    idle.as_mut().reset(deadline);
-                                }
-                                idle
-                            }
-                            None => this
-                                .idle
-                                .insert(Box::pin(tokio::time::sleep_until(deadline))),
-                        };
-                        this.idle_armed = true;
+                    if let (Some(idle), Some(timeout)) = (&mut this.idle, this.idle_timeout) {
+                        if !this.idle_armed {
+                            let read_at = tokio::time::Instant::from_std(this.read_at);
+                            idle.as_mut().reset(head_timer::deadline(read_at, timeout));
+                            this.idle_armed = true;
+                        }
                         if idle.as_mut().poll(cx).is_ready() {
                             let error = Error::new(
                                 ErrorKind::Timeout,

@@ -28,8 +28,12 @@ pub enum StreamPayload {
 
 /// Parses the payloads of one stream, sharing the strings that repeat.
 ///
-/// Use one parser per stream: it remembers what the previous payloads had in
-/// common with the next ones.
+/// Use one parser per stream at a time: it remembers what the previous
+/// payloads had in common with the next ones. A parser can go on to another
+/// stream (keeping its allocations and the strings it learned; call
+/// [`begin_stream`](Self::begin_stream) first): what it remembers is only
+/// used after checking it against the bytes at hand, so the results are
+/// those of a new parser.
 ///
 /// # Fast
 ///
@@ -115,6 +119,28 @@ impl ChunkParser {
     /// A parser with nothing remembered yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Readies the parser for the payloads of another stream: it keeps its
+    /// buffers and what it remembered (checked before any use, so never
+    /// wrong, only sometimes of no help) but forgets that recent payloads
+    /// had nothing in common, so that it looks for what the new stream's
+    /// payloads share from the first one on.
+    ///
+    /// ```
+    /// use chatstream_types::{ChunkParser, StreamPayload};
+    ///
+    /// let mut parser = ChunkParser::new();
+    /// parser.parse_payload(br#"{"id":"a","choices":[]}"#)?;
+    /// parser.begin_stream();
+    /// let StreamPayload::Chunk(chunk) = parser.parse_payload(br#"{"id":"b","choices":[]}"#)? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(chunk.id, "b");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn begin_stream(&mut self) {
+        self.reuse.forget_misses();
     }
 
     /// Parses one chunk. A top-level `"error"` is kept in `extra` like any
@@ -544,42 +570,4 @@ fn replace_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
-mod surrogate_tests {
-    use super::*;
-
-    #[test]
-    fn lone_surrogates_become_replacement_characters() {
-        let mut parser = ChunkParser::new();
-        // mock-llm's split of "1234567🦀 crab" into two chunks.
-        let first = br#"{"id":"a","choices":[{"index":0,"delta":{"content":"1234567\ud83e"}}]}"#;
-        let second = br#"{"id":"a","choices":[{"index":0,"delta":{"content":"\udd80 crab"}}]}"#;
-        let text = |payload: StreamPayload| match payload {
-            StreamPayload::Chunk(chunk) => chunk.choices[0]
-                .delta
-                .content_text()
-                .map(|t| t.into_owned()),
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            text(parser.parse_payload(first).unwrap()).as_deref(),
-            Some("1234567\u{FFFD}")
-        );
-        assert_eq!(
-            text(parser.parse_payload(second).unwrap()).as_deref(),
-            Some("\u{FFFD} crab")
-        );
-        // A valid pair and other escapes are untouched.
-        let pair = br#"{"choices":[{"index":0,"delta":{"content":"\ud83e\udd80 \"q\" \\u"}}]}"#;
-        assert_eq!(
-            text(parser.parse_payload(pair).unwrap()).as_deref(),
-            Some("🦀 \"q\" \\u")
-        );
-        // Invalid JSON stays an error.
-        assert!(parser.parse_payload(br#"{"content":"\ud83e"#).is_err());
-        assert_eq!(replace_lone_surrogates(br#"{"a":"\ud83e\udd80"}"#), None);
-        assert_eq!(
-            replace_lone_surrogates(br#"{"a":"x\udd80","\ud83e":1}"#).as_deref(),
-            Some(&br#"{"a":"x\ufffd","\ufffd":1}"#[..])
-        );
-    }
-}
+mod tests;

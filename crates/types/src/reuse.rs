@@ -48,6 +48,12 @@ impl Reuse {
         self.misses < 4 || self.misses % 32 == 0
     }
 
+    /// Forgets how many payloads in a row shared nothing (a new stream may
+    /// share a lot), keeping the remembered head and tail.
+    pub(crate) fn forget_misses(&mut self) {
+        self.misses = 0;
+    }
+
     /// What of `json` can be skipped: `None` if nothing.
     pub(crate) fn plan(&mut self, json: &[u8]) -> Option<Plan<'_>> {
         let head = self

@@ -189,3 +189,85 @@ fn clients_are_send_sync_and_cheap_to_clone() {
     fn is_send<T: Send>() {}
     is_send::<ChatCompletionStream>();
 }
+
+#[test]
+fn the_stream_member_joins_any_object() {
+    let join = |after: &str| {
+        let mut json = STREAM_MEMBER.to_vec();
+        json.extend_from_slice(after.as_bytes());
+        join_stream_member(json).map(|json| String::from_utf8(json).unwrap())
+    };
+    assert_eq!(
+        join(r#"{"model":"m"}"#).as_deref(),
+        Some(r#"{"stream":true,"model":"m"}"#)
+    );
+    assert_eq!(join("{}").as_deref(), Some(r#"{"stream":true}"#));
+    assert_eq!(join("[1]"), None);
+    assert_eq!(join(""), None);
+}
+
+/// A body whose one frame comes after `wait`, then nothing, ever.
+struct Late {
+    wait: std::pin::Pin<Box<tokio::time::Sleep>>,
+    frame: Option<Bytes>,
+}
+
+impl Body for Late {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        if self.frame.is_none() || self.wait.as_mut().poll(cx).is_pending() {
+            return std::task::Poll::Pending;
+        }
+        let frame = self
+            .frame
+            .take()
+            .map(|data| Ok(hyper::body::Frame::data(data)));
+        std::task::Poll::Ready(frame)
+    }
+}
+
+/// The response-head timer goes on as the stream's idle timer, set to the
+/// idle deadline at the first wait: with a head limit of 100 ms and an idle
+/// limit of 1 s, a first byte 300 ms after the head is no timeout, and the
+/// stall after it is cut 1 s after that byte.
+#[tokio::test(start_paused = true)]
+async fn the_head_timer_goes_on_as_the_idle_timer() {
+    let client = Client::builder()
+        .api_key(KEY)
+        .response_timeout(Duration::from_millis(100))
+        .idle_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let timer = head_timer::start(Duration::from_millis(100));
+    let body = Late {
+        wait: Box::pin(tokio::time::sleep(Duration::from_millis(300))),
+        frame: Some(Bytes::from_static(
+            b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n",
+        )),
+    };
+    let response = Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(ResponseBody::boxed(body))
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let mut stream = ChatCompletionStream::start(
+        response,
+        &client.inner.config,
+        StreamTiming::new(Instant::now()),
+        &client.inner.parsers,
+        Some(timer),
+    )
+    .await
+    .unwrap();
+    let first = stream.next().await.unwrap();
+    assert!(first.is_ok(), "{first:?}");
+    assert_eq!(started.elapsed(), Duration::from_millis(300));
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert_eq!(started.elapsed(), Duration::from_millis(1300));
+}

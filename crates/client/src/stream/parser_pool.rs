@@ -13,7 +13,10 @@
 //! any sequence of payloads: what it remembers is only used after checking
 //! it against the bytes at hand, so a payload of another stream is simply
 //! one that shares less (the tests of `chatstream-types` check the reusing
-//! parser against plain serde_json on mutated payloads).
+//! parser against plain serde_json on mutated payloads). A parser taken
+//! from the pool is told a new stream begins
+//! ([`ChunkParser::begin_stream`]), so the last stream's misses do not keep
+//! it from looking for what the new one's payloads share.
 //!
 //! Memory stays bounded: a parser keeps at most a few copies of parts of the
 //! payloads it parsed (a head, a tail, a shortened input, a few strings), so
@@ -22,7 +25,7 @@
 //! stream that saw a larger payload is dropped with the stream.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chatstream_types::ChunkParser;
 
@@ -43,12 +46,10 @@ pub(crate) struct ParserPool {
 impl ParserPool {
     /// A parser from the pool, or a new one if the pool is empty.
     pub(crate) fn take(self: &Arc<Self>) -> PooledParser {
-        let parser = match self.parsers.lock() {
-            Ok(mut parsers) => parsers.pop(),
-            // A panic while the lock was held cannot have left a parser
-            // half-pushed (`Vec::push` is the only write); start afresh.
-            Err(_) => None,
-        };
+        let parser = self.lock().pop().map(|mut parser| {
+            parser.begin_stream();
+            parser
+        });
         PooledParser {
             parser: parser.unwrap_or_default(),
             pool: Some(Arc::clone(self)),
@@ -59,18 +60,21 @@ impl ParserPool {
     /// How many parsers the pool holds.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.parsers
-            .lock()
-            .map(|parsers| parsers.len())
-            .unwrap_or(0)
+        self.lock().len()
     }
 
     fn give_back(&self, parser: ChunkParser) {
-        if let Ok(mut parsers) = self.parsers.lock() {
-            if parsers.len() < POOL_MAX {
-                parsers.push(parser);
-            }
+        let mut parsers = self.lock();
+        if parsers.len() < POOL_MAX {
+            parsers.push(parser);
         }
+    }
+
+    /// The parsers. A panic while the lock was held cannot have left the
+    /// vector inconsistent (`push` and `pop` are its only writes), so a
+    /// poisoned lock is used as it is.
+    fn lock(&self) -> MutexGuard<'_, Vec<ChunkParser>> {
+        self.parsers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
