@@ -304,7 +304,7 @@ impl Client {
         let mut attempt = 0u32;
         let mut timer = config.response_timeout.map(head_timer::start);
         loop {
-            let http_request = self.http_request(&uri, options, body.clone(), stream)?;
+            let http_request = self.http_request(&uri, options, body.clone(), stream);
             let sent = self.inner.http.request(http_request);
             let outcome = match (&mut timer, config.response_timeout) {
                 (Some(timer), Some(limit)) => {
@@ -380,7 +380,7 @@ impl Client {
         options: &RequestOptions,
         body: Bytes,
         stream: bool,
-    ) -> Result<Request<RequestBody>> {
+    ) -> Request<RequestBody> {
         let config = &self.inner.config;
         let mut request = Request::new(RequestBody::new(body));
         *request.method_mut() = Method::POST;
@@ -400,7 +400,7 @@ impl Client {
             headers.insert(name, value.clone());
         }
         *request.headers_mut() = headers;
-        Ok(request)
+        request
     }
 }
 

@@ -166,8 +166,7 @@ impl ChatCompletionStream {
     ) -> Result<Self> {
         let (mut parts, body) = response.into_parts();
         detach_header_values(&mut parts.headers);
-        let kind = media_kind(&parts.headers);
-        let source = match kind {
+        let source = match media_kind(&parts.headers) {
             MediaKind::Json => {
                 let limit = config.limits.max_event_size;
                 let body = read_capped(body, limit, config.response_timeout)
