@@ -121,14 +121,11 @@ fn check(body: &Bytes, limits: Limits, seed: u64) {
 /// Feeds `body` in pieces of the given lengths (which add up to its length;
 /// zero-length pieces are fed too), draining frames after each one.
 fn decode(decoder: &mut Decoder, body: &Bytes, lengths: &[usize], limits: Limits) -> Outcome {
-    let bound = limits.max_line_len.saturating_add(limits.max_event_size);
+    let bound = memory_bound(limits);
     let mut frames = Vec::new();
     let mut error = None;
-    let mut start = 0;
-    for &len in lengths {
-        let end = (start + len).min(body.len());
-        decoder.feed(body.slice(start..end));
-        start = end;
+    for piece in cut(body, lengths) {
+        decoder.feed(piece);
         loop {
             let next = decoder.next_frame();
             check_memory(decoder, bound);
@@ -152,7 +149,6 @@ fn decode(decoder: &mut Decoder, body: &Bytes, lengths: &[usize], limits: Limits
             }
         }
     }
-    assert_eq!(start, body.len(), "pieces do not cover the body");
     if let Some(e) = error {
         assert_eq!(decoder.next_frame(), Err(e), "error not sticky");
         decoder.feed_slice(b"data: x\n\n");
@@ -180,15 +176,12 @@ fn decode_lent(
     limits: Limits,
     rng: &mut SplitMix,
 ) -> (Vec<[String; 3]>, Option<DecodeError>, Leftover) {
-    let bound = limits.max_line_len.saturating_add(limits.max_event_size);
+    let bound = memory_bound(limits);
     let mut decoder = Decoder::with_limits(limits);
     let mut events = Vec::new();
     let mut error = None;
-    let mut start = 0;
-    for &len in lengths {
-        let end = (start + len).min(body.len());
-        decoder.feed(body.slice(start..end));
-        start = end;
+    for piece in cut(body, lengths) {
+        decoder.feed(piece);
         while error.is_none() {
             let event = if rng.below(3) == 0 {
                 decoder
@@ -212,6 +205,28 @@ fn decode_lent(
         }
     }
     (events, error, decoder.finish())
+}
+
+/// `body` cut into pieces of the given lengths (which add up to its length;
+/// zero-length pieces are kept).
+fn cut(body: &Bytes, lengths: &[usize]) -> Vec<Bytes> {
+    let mut start = 0;
+    let pieces = lengths
+        .iter()
+        .map(|&len| {
+            let end = (start + len).min(body.len());
+            let piece = body.slice(start..end);
+            start = end;
+            piece
+        })
+        .collect();
+    assert_eq!(start, body.len(), "pieces do not cover the body");
+    pieces
+}
+
+/// What the decoder may hold at most under `limits`.
+fn memory_bound(limits: Limits) -> usize {
+    limits.max_line_len.saturating_add(limits.max_event_size)
 }
 
 fn check_memory(decoder: &Decoder, bound: usize) {

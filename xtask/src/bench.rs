@@ -18,7 +18,7 @@
 //! `target/bench-corpus/results.json`.
 
 use crate::corpus;
-use crate::util::{cargo, run, workspace_root};
+use crate::util::{build_tool_binaries, cargo, run, workspace_root};
 
 /// The number of JSON chunks per corpus when `--chunks` is not given (the
 /// size the reference measurements used).
@@ -88,14 +88,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     let dir = "target/bench-corpus";
     corpus::ensure(&workspace_root().join(dir), chunks, regen)?;
     if only.is_none_or(|group| group == "client") {
-        run(cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "chatstream-tests",
-            "--bin",
-            "mock-server",
-        ]))?;
+        build_tool_binaries(&["mock-server"])?;
     }
     run(cargo()
         .args(["run", "--release", "-p", "chatstream-bench", "--", dir])

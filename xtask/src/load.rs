@@ -34,7 +34,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::util::{cargo, run, workspace_root};
+use crate::util::{build_tool_binaries, run, workspace_root};
 
 /// The defaults: 10,000 streams of 200 chunks, one chunk per 100 ms (ten
 /// chunks a second, a model's pace), so 100,000 chunks a second at the
@@ -82,16 +82,7 @@ impl Options {
 /// of the per-stream memory figure).
 pub fn run_load(args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "chatstream-tests",
-        "--bin",
-        "mock-server",
-        "--bin",
-        "load",
-    ]))?;
+    build_tool_binaries(&["mock-server", "load"])?;
     let bin = workspace_root().join("target/release");
     let hold_ms = options.hold_ms();
     let server = Server::start(

@@ -17,6 +17,17 @@ pub fn cargo() -> Command {
     command
 }
 
+/// Builds the binaries `bins` of the tools' crate `chatstream-tests` in
+/// release mode (`target/release/NAME`).
+pub fn build_tool_binaries(bins: &[&str]) -> Result<(), String> {
+    let mut command = cargo();
+    command.args(["build", "--release", "-p", "chatstream-tests"]);
+    for bin in bins {
+        command.args(["--bin", bin]);
+    }
+    run(&mut command)
+}
+
 /// Runs `command`, echoing it first, and fails with its exit status.
 pub fn run(command: &mut Command) -> Result<(), String> {
     eprintln!("$ {}", describe(command));

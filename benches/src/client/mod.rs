@@ -230,18 +230,30 @@ pub fn bench(dir: &Path, runs: u32, runtime: &str) -> Result<Vec<Row>, String> {
         )?);
     }
     drop(server);
-    for (i, batch) in batches.iter().enumerate() {
-        let (ours, bare) = (median_ns(&batch.ours_ns), median_ns(&batch.hyper_ns));
+    let summaries: Vec<Batch> = batches.iter().map(Batch::of).collect();
+    for (i, batch) in summaries.iter().enumerate() {
         println!(
             "time to first chunk, batch {}: ours {:.1} µs, bare hyper {:.1} µs ({:+.1} %)",
             i + 1,
-            ours as f64 / 1e3,
-            bare as f64 / 1e3,
-            (ours as f64 / bare.max(1) as f64 - 1.0) * 100.0
+            batch.ours as f64 / 1e3,
+            batch.bare as f64 / 1e3,
+            batch.gap_pct()
         );
     }
-    let ours = ttfc_row("ours", &batches, |b| (&b.ours_ns, &b.ours_allocs))?;
-    let hyper = ttfc_row("hyper", &batches, |b| (&b.hyper_ns, &b.hyper_allocs))?;
+    let mut by_gap: Vec<&Batch> = summaries.iter().filter(|b| b.timed()).collect();
+    by_gap.sort_by(|a, b| a.gap_pct().total_cmp(&b.gap_pct()));
+    let (Some(first), Some(middle), Some(last)) =
+        (by_gap.first(), by_gap.get(by_gap.len() / 2), by_gap.last())
+    else {
+        return Err("client/ttfc: no request timed".to_owned());
+    };
+    let spread = (first.gap_pct(), last.gap_pct());
+    let ours = ttfc_row("ours", &batches, middle.report, Some(spread), |b| {
+        (&b.ours_ns, &b.ours_allocs)
+    })?;
+    let hyper = ttfc_row("hyper", &batches, middle.report, None, |b| {
+        (&b.hyper_ns, &b.hyper_allocs)
+    })?;
     print_table(&rows, baseline.peak_rss_kb, &ours, &hyper);
     rows.extend([ours, hyper]);
     Ok(rows)
@@ -292,12 +304,43 @@ fn median_ns(nanos: &[u64]) -> u64 {
     sorted.get(sorted.len() / 2).copied().unwrap_or(0)
 }
 
-/// The time-to-first-chunk row of `method` from `batches` (each a child
-/// process timing alternated requests of both methods; `pick` gives the
-/// method's times and allocations in one).
+/// One batch of the time-to-first-chunk child and its two medians.
+struct Batch<'a> {
+    report: &'a Report,
+    /// Our median, in nanoseconds (0 if none was timed).
+    ours: u64,
+    /// Bare hyper's median.
+    bare: u64,
+}
+
+impl<'a> Batch<'a> {
+    fn of(report: &'a Report) -> Self {
+        Batch {
+            report,
+            ours: median_ns(&report.ours_ns),
+            bare: median_ns(&report.hyper_ns),
+        }
+    }
+
+    /// Whether both methods timed requests.
+    fn timed(&self) -> bool {
+        !self.report.ours_ns.is_empty() && !self.report.hyper_ns.is_empty()
+    }
+
+    /// How much longer ours took than bare hyper, in percent.
+    fn gap_pct(&self) -> f64 {
+        (self.ours as f64 / self.bare.max(1) as f64 - 1.0) * 100.0
+    }
+}
+
+/// The time-to-first-chunk row of `method`, read from `chosen`, one of
+/// `batches` (each a child process timing alternated requests of both
+/// methods; `pick` gives the method's times and allocations in one);
+/// `gap_spread`, the smallest and largest per-batch ratio in percent, goes
+/// on the row of `ours`.
 ///
-/// The row's figures come from the median batch: the batches sorted by the
-/// ratio of our median to bare hyper's, the middle one. Both methods are
+/// `chosen` is the median batch: the batches sorted by the ratio of our
+/// median to bare hyper's, the middle one. Both methods are
 /// read from that one batch (their requests alternated), and the choice
 /// favours neither: picking the batch in which one method was fastest would
 /// pick that method's luck. Why batches: on these machines a whole batch
@@ -312,20 +355,11 @@ fn median_ns(nanos: &[u64]) -> u64 {
 pub(super) fn ttfc_row(
     method: &'static str,
     batches: &[Report],
+    chosen: &Report,
+    gap_spread: Option<(f64, f64)>,
     pick: impl Fn(&Report) -> (&Vec<u64>, &Vec<u64>),
 ) -> Result<Row, String> {
-    let gap = |b: &Report| median_ns(&b.ours_ns) as f64 / median_ns(&b.hyper_ns).max(1) as f64;
-    let mut by_gap: Vec<&Report> = batches
-        .iter()
-        .filter(|b| !b.hyper_ns.is_empty() && !b.ours_ns.is_empty())
-        .collect();
-    by_gap.sort_by(|a, b| gap(a).total_cmp(&gap(b)));
-    let median_batch = by_gap
-        .get(by_gap.len() / 2)
-        .ok_or_else(|| format!("client/ttfc/{method}: no request timed"))?;
-    let gap_pct = |b: Option<&&Report>| b.map_or(0.0, |b| (gap(b) - 1.0) * 100.0);
-    let (gap_min, gap_max) = (gap_pct(by_gap.first()), gap_pct(by_gap.last()));
-    let (nanos, allocs) = pick(median_batch);
+    let (nanos, allocs) = pick(chosen);
     if nanos.is_empty() {
         return Err(format!("client/ttfc/{method}: no request timed"));
     }
@@ -365,9 +399,9 @@ pub(super) fn ttfc_row(
     ] {
         row.metrics.insert(name.to_owned(), value);
     }
-    if method == "ours" {
-        row.metrics.insert("ttfc_gap_min_pct".to_owned(), gap_min);
-        row.metrics.insert("ttfc_gap_max_pct".to_owned(), gap_max);
+    if let Some((low, high)) = gap_spread {
+        row.metrics.insert("ttfc_gap_min_pct".to_owned(), low);
+        row.metrics.insert("ttfc_gap_max_pct".to_owned(), high);
     }
     row.note = Some(format!(
         "time to first {} of a {TTFC_EVENTS}-event stream over a pooled connection: best_s is \

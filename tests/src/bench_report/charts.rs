@@ -68,6 +68,16 @@ fn rate_label(ratio: f64, rate: f64, unit: &str) -> String {
     format!("{} · {} {unit}", format::ratio(ratio), format::rate(rate))
 }
 
+/// The scopes of [`ratio_groups`] for one block per corpus at `piece`,
+/// labelled with the corpus.
+fn per_corpus<'a>(group: &'a Group, piece: &'a str) -> Vec<(&'a str, &'a str, String)> {
+    group
+        .corpora()
+        .into_iter()
+        .map(|corpus| (corpus, piece, corpus.to_owned()))
+        .collect()
+}
+
 /// One block per `scope` (corpus or framing): for each method, its rate
 /// relative to `base`'s on the same corpus and piece.
 fn ratio_groups(
@@ -127,11 +137,7 @@ fn corpus_runs(group: &Group) -> String {
 
 fn sse(group: &Group) -> Option<ChartFile> {
     let methods = ["ours", "sse-stream", "eventsource-stream"];
-    let scopes: Vec<_> = group
-        .corpora()
-        .into_iter()
-        .map(|c| (c, "16KiB", c.to_owned()))
-        .collect();
+    let scopes = per_corpus(group, "16KiB");
     let groups = ratio_groups(group, &scopes, &methods, "eventsource-stream", "events/s");
     if groups.is_empty() {
         return None;
@@ -183,11 +189,7 @@ fn sse(group: &Group) -> Option<ChartFile> {
 
 fn types(group: &Group) -> Option<ChartFile> {
     let methods = ["ours", "ours+fold", "async-openai"];
-    let scopes: Vec<_> = group
-        .corpora()
-        .into_iter()
-        .map(|c| (c, "payloads", c.to_owned()))
-        .collect();
+    let scopes = per_corpus(group, "payloads");
     let groups = ratio_groups(group, &scopes, &methods, "async-openai", "chunks/s");
     if groups.is_empty() {
         return None;

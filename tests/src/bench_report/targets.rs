@@ -91,109 +91,120 @@ pub fn of_group(group: &Group) -> Vec<Target> {
     }
 }
 
-fn target(group: &Group, scope: &str, what: &str, measured: f64, goal: Goal) -> Target {
-    Target {
-        group: group.name.clone(),
-        scope: scope.to_owned(),
-        what: what.to_owned(),
-        measured,
-        measured_text: String::new(),
-        goal,
-        goal_text: String::new(),
+/// The targets of one group, as they are found.
+struct Found<'a> {
+    group: &'a Group,
+    targets: Vec<Target>,
+}
+
+impl<'a> Found<'a> {
+    fn new(group: &'a Group) -> Self {
+        Found {
+            group,
+            targets: Vec::new(),
+        }
+    }
+
+    /// Adds a target of `scope`: `measured` (the value and how the report
+    /// shows it) checked against `goal` (the bound and how it is shown).
+    fn add(&mut self, scope: &str, what: &str, measured: (f64, String), goal: (Goal, &str)) {
+        self.targets.push(Target {
+            group: self.group.name.clone(),
+            scope: scope.to_owned(),
+            what: what.to_owned(),
+            measured: measured.0,
+            measured_text: measured.1,
+            goal: goal.0,
+            goal_text: goal.1.to_owned(),
+        });
     }
 }
 
 fn types(group: &Group) -> Vec<Target> {
-    let mut out = Vec::new();
+    let mut found = Found::new(group);
     for corpus in group.corpora() {
         if let Some(ratio) = group.rate_ratio(corpus, "payloads", "ours", "async-openai") {
-            let mut t = target(
-                group,
+            found.add(
                 corpus,
                 "parse: ours ÷ async-openai, chunks/s",
-                ratio,
-                Goal::AtLeast(1.3),
+                (ratio, format::ratio(ratio)),
+                (Goal::AtLeast(1.3), "≥ 1.3×"),
             );
-            t.measured_text = format::ratio(ratio);
-            t.goal_text = "≥ 1.3×".to_owned();
-            out.push(t);
         }
         if corpus == "text" {
             if let Some(ours) = group.row(corpus, "payloads", "ours") {
-                let mut t = target(
-                    group,
+                let allocs = ours.allocs_per_item;
+                found.add(
                     corpus,
                     "parse: allocations per chunk (ours)",
-                    ours.allocs_per_item,
-                    Goal::AtMost(3.0),
+                    (allocs, format::allocs(allocs)),
+                    (Goal::AtMost(3.0), "≤ 3"),
                 );
-                t.measured_text = format::allocs(ours.allocs_per_item);
-                t.goal_text = "≤ 3".to_owned();
-                out.push(t);
             }
         }
         if let Some(ratio) = group.rate_ratio(corpus, "payloads", "ours", "ours+fold") {
             // Parsing and folding take `ratio` times as long as parsing.
             let added = (ratio - 1.0) * 100.0;
-            let mut t = target(
-                group,
+            found.add(
                 corpus,
                 "fold: time added to parsing",
-                added,
-                Goal::AtMost(10.0),
+                (added, format::percent(added)),
+                (Goal::AtMost(10.0), "≤ +10 %"),
             );
-            t.measured_text = format::percent(added);
-            t.goal_text = "≤ +10 %".to_owned();
-            out.push(t);
         }
     }
-    out
+    found.targets
 }
 
 fn sse(group: &Group) -> Vec<Target> {
-    let mut out = Vec::new();
+    let mut found = Found::new(group);
     for corpus in group.corpora() {
         for piece in group.pieces() {
             if let Some(ratio) = group.rate_ratio(corpus, piece, "ours", "sse-stream") {
                 let what = format!("ours ÷ sse-stream, events/s, {}", format::piece(piece));
-                let mut t = target(group, corpus, &what, ratio, Goal::AtLeast(1.5));
-                t.measured_text = format::ratio(ratio);
-                t.goal_text = "≥ 1.5×".to_owned();
-                out.push(t);
+                found.add(
+                    corpus,
+                    &what,
+                    (ratio, format::ratio(ratio)),
+                    (Goal::AtLeast(1.5), "≥ 1.5×"),
+                );
             }
         }
         if let Some(ratio) = group.rate_ratio(corpus, "16KiB", "ours", "eventsource-stream") {
-            let what = "ours ÷ eventsource-stream, events/s, 16 KiB";
-            let mut t = target(group, corpus, what, ratio, Goal::AtLeast(20.0));
-            t.measured_text = format::ratio(ratio);
-            t.goal_text = "≥ 20×".to_owned();
-            out.push(t);
+            found.add(
+                corpus,
+                "ours ÷ eventsource-stream, events/s, 16 KiB",
+                (ratio, format::ratio(ratio)),
+                (Goal::AtLeast(20.0), "≥ 20×"),
+            );
         }
         if let (Some(whole), Some(at16)) = (
             group.row(corpus, "whole", "ours"),
             group.row(corpus, "16KiB", "ours"),
         ) {
             let ratio = whole.rate / at16.rate;
-            let what = "linear: ours whole buffer ÷ ours 16 KiB, events/s";
-            let mut t = target(group, corpus, what, ratio, Goal::AtLeast(0.85));
-            t.measured_text = format::ratio(ratio);
-            t.goal_text = "≥ 0.85× (within 15 %)".to_owned();
-            out.push(t);
+            found.add(
+                corpus,
+                "linear: ours whole buffer ÷ ours 16 KiB, events/s",
+                (ratio, format::ratio(ratio)),
+                (Goal::AtLeast(0.85), "≥ 0.85× (within 15 %)"),
+            );
         }
         if let Some(whole) = group.row(corpus, "whole", "ours") {
             let allocs = whole.allocs_per_item;
-            let what = "allocations per event inside one piece (whole buffer)";
-            let mut t = target(group, corpus, what, allocs, Goal::AtMost(0.001));
-            t.measured_text = format::allocs(allocs);
-            t.goal_text = "0 (< 0.001)".to_owned();
-            out.push(t);
+            found.add(
+                corpus,
+                "allocations per event inside one piece (whole buffer)",
+                (allocs, format::allocs(allocs)),
+                (Goal::AtMost(0.001), "0 (< 0.001)"),
+            );
         }
     }
-    out
+    found.targets
 }
 
 fn client(group: &Group) -> Vec<Target> {
-    let mut out = Vec::new();
+    let mut found = Found::new(group);
     for framing in group.pieces().into_iter().filter(|p| *p != "ttfc") {
         let scope = format::piece(framing);
         let ours = group
@@ -209,26 +220,29 @@ fn client(group: &Group) -> Vec<Target> {
         };
         if peer.rate > 0.0 {
             let ratio = ours.rate / peer.rate;
-            let what = "ours ÷ async-openai, chunks/s";
-            let mut t = target(group, &scope, what, ratio, Goal::AtLeast(10.0));
-            t.measured_text = format::ratio(ratio);
-            t.goal_text = "≥ 10×".to_owned();
-            out.push(t);
+            found.add(
+                &scope,
+                "ours ÷ async-openai, chunks/s",
+                (ratio, format::ratio(ratio)),
+                (Goal::AtLeast(10.0), "≥ 10×"),
+            );
         }
         if let (Some(mine), Some(theirs)) = (ours.metric("peak_rss_mb"), peer.metric("peak_rss_mb"))
         {
             if theirs > 0.0 {
                 let ratio = mine / theirs;
-                let what = "peak RSS: ours ÷ async-openai";
-                let mut t = target(group, &scope, what, ratio, Goal::AtMost(1.0));
-                t.measured_text = format!(
+                let shown = format!(
                     "{} ({} vs {})",
                     format::ratio(ratio),
                     format::megabytes(mine),
                     format::megabytes(theirs)
                 );
-                t.goal_text = "≤ 1×".to_owned();
-                out.push(t);
+                found.add(
+                    &scope,
+                    "peak RSS: ours ÷ async-openai",
+                    (ratio, shown),
+                    (Goal::AtMost(1.0), "≤ 1×"),
+                );
             }
         }
     }
@@ -236,17 +250,19 @@ fn client(group: &Group) -> Vec<Target> {
     if let (Some(ours), Some(bare)) = (first("ours"), first("hyper")) {
         if bare > 0.0 {
             let extra = (ours / bare - 1.0) * 100.0;
-            let what = "time to first chunk: ours vs bare hyper (median)";
-            let mut t = target(group, "first chunk", what, extra, Goal::AtMost(5.0));
-            t.measured_text = format!(
+            let shown = format!(
                 "{} ({} vs {})",
                 format::percent(extra),
                 format::micros(ours),
                 format::micros(bare)
             );
-            t.goal_text = "≤ +5 %".to_owned();
-            out.push(t);
+            found.add(
+                "first chunk",
+                "time to first chunk: ours vs bare hyper (median)",
+                (extra, shown),
+                (Goal::AtMost(5.0), "≤ +5 %"),
+            );
         }
     }
-    out
+    found.targets
 }
