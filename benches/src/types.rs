@@ -17,7 +17,7 @@
 //! per chunk on `text`.
 
 use async_openai::types::chat::CreateChatCompletionStreamResponse;
-use chatstream_types::{Accumulator, AccumulatorLimits, ChunkParser, StreamPayload};
+use chatstream_types::{Accumulator, AccumulatorLimits, ChunkParser, ParseError, StreamPayload};
 
 use crate::measure::Outcome;
 
@@ -39,7 +39,7 @@ pub fn run(name: &str, payloads: &[&[u8]]) -> Outcome {
 /// two inlined copies of the parser (which moved the ratio by 5 points
 /// between builds that differed only in other benchmark groups).
 #[inline(never)]
-fn parse(parser: &mut ChunkParser, payload: &[u8]) -> Result<StreamPayload, serde_json::Error> {
+fn parse(parser: &mut ChunkParser, payload: &[u8]) -> Result<StreamPayload, ParseError> {
     parser.parse_payload(payload)
 }
 

@@ -25,7 +25,7 @@ use std::time::Duration;
 use chatstream::types::{
     Accumulator, AccumulatorEvent, ChatCompletionMessage, ChatCompletionRequest,
 };
-use chatstream::{Client, Error, ErrorKind};
+use chatstream::{Client, Error};
 use chatstream_tests::data_dir;
 use chatstream_tests::mock::{MockServer, ReplayHandler};
 use serde_json::{Value, json};
@@ -77,8 +77,17 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let json = args.json;
     match run(args).await {
         Ok(code) => code,
+        Err(message) if json => {
+            // Every outcome is one JSON object under --json, this one too.
+            println!(
+                "{}",
+                json!({"error": {"kind": "setup", "message": message}})
+            );
+            ExitCode::FAILURE
+        }
         Err(message) => {
             eprintln!("chat: {message}");
             ExitCode::FAILURE
@@ -122,7 +131,7 @@ async fn run(args: Args) -> Result<ExitCode, String> {
 
     let mut stream = match client.create_chat_completion_stream(&request).await {
         Ok(stream) => stream,
-        Err(error) => return Ok(report_failure(&args, None, &error)),
+        Err(error) => return Ok(report_failure(&args, None, &Failure::of(&error))),
     };
     let mut accumulator = Accumulator::new();
     let mut out = std::io::stdout().lock();
@@ -133,7 +142,7 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         let chunk = match item {
             Ok(chunk) => chunk,
             Err(error) => {
-                failure = Some(error);
+                failure = Some(Failure::of(&error));
                 break;
             }
         };
@@ -149,7 +158,15 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             render(&mut out, event, dim, &mut in_reasoning);
         });
         if let Err(error) = pushed {
-            return Err(error.to_string());
+            // A stream past the accumulator's limits: reported like any
+            // other failure, with what was folded so far.
+            failure = Some(Failure {
+                kind: "limit",
+                message: error.to_string(),
+                status: None,
+                request_id: stream.request_id().map(str::to_owned),
+            });
+            break;
         }
         let _ = out.flush();
     }
@@ -216,38 +233,52 @@ fn render(out: &mut impl Write, event: AccumulatorEvent<'_>, dim: bool, in_reaso
     };
 }
 
+/// Why a stream did not end cleanly, as the demo reports it.
+struct Failure {
+    /// [`chatstream::ErrorKind::as_str`] of the client's error, or `limit` for a stream
+    /// past the accumulator's limits.
+    kind: &'static str,
+    message: String,
+    status: Option<u16>,
+    request_id: Option<String>,
+}
+
+impl Failure {
+    fn of(error: &Error) -> Self {
+        Failure {
+            kind: error.kind().as_str(),
+            message: error.to_string(),
+            status: error.status().map(|status| status.as_u16()),
+            request_id: error.request_id().map(str::to_owned),
+        }
+    }
+}
+
 /// Reports a stream that did not end cleanly; returns the exit status.
 fn report_failure(
     args: &Args,
     completion: Option<&chatstream::types::ChatCompletion>,
-    error: &Error,
+    failure: &Failure,
 ) -> ExitCode {
     if args.json {
         let mut value = completion
             .and_then(|c| serde_json::to_value(c).ok())
             .unwrap_or_else(|| json!({}));
-        let kind = match error.kind() {
-            ErrorKind::Api => "api",
-            ErrorKind::Truncated => "truncated",
-            ErrorKind::Transport | ErrorKind::Connect => "transport",
-            ErrorKind::Decode | ErrorKind::TooManyEmptyEvents => "decode",
-            ErrorKind::Timeout => "timeout",
-            _ => "http",
-        };
         if let Value::Object(map) = &mut value {
             map.insert(
                 "error".to_owned(),
                 json!({
-                    "kind": kind,
-                    "message": error.to_string(),
-                    "status": error.status().map(|s| s.as_u16()),
+                    "kind": failure.kind,
+                    "message": failure.message,
+                    "status": failure.status,
+                    "request_id": failure.request_id,
                 }),
             );
         }
         println!("{value}");
     } else {
-        eprintln!("error ({}): {error}", error.kind());
-        if let Some(id) = error.request_id() {
+        eprintln!("error ({}): {}", failure.kind, failure.message);
+        if let Some(id) = &failure.request_id {
             eprintln!("request id: {id}");
         }
     }

@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chatstream_sse::Limits;
+use chatstream_types::{ApiError, ChatCompletion, ChunkParser, ParseError, ParseLimits};
 use http::HeaderMap;
 use http::header::{HeaderValue, USER_AGENT};
-use hyper_util::client::proxy::matcher::Matcher;
 
 use crate::azure::{Azure, DeploymentMapper};
 use crate::client::Client;
 use crate::connect::{self, TlsSettings};
 use crate::error::{Error, ErrorKind, Result};
-use crate::options::header_pair;
+use crate::options::{header_pair, mark_credentials};
+use crate::proxy;
+use hyper_util::client::proxy::matcher::Matcher;
 
 /// The OpenAI API's base URL, the default.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
@@ -35,6 +37,7 @@ pub(crate) struct Config {
     pub(crate) max_backoff: Duration,
     pub(crate) empty_event_limit: u32,
     pub(crate) limits: Limits,
+    pub(crate) parse_limits: ParseLimits,
     pub(crate) validate: bool,
     pub(crate) max_error_body: usize,
     pub(crate) proxies: Option<Arc<Matcher>>,
@@ -54,6 +57,7 @@ pub(crate) struct Config {
 /// | retries | 2, with exponential backoff from 0.5 s to 8 s and jitter | only before the response starts: a retry after the first byte would duplicate tokens |
 /// | empty-event limit | 300 | go-openai's default; only events with empty `data` count, never comments |
 /// | max event size | 16 MiB | bounds memory whatever the server sends |
+/// | parse limits | [`ParseLimits::default`] (128 choices, memory `4·N + 1 MiB` per payload of `N` bytes, …) | bounds what one payload may cost to parse, whatever the server sends |
 /// | request checks | on | go-openai's model check and reasoning-model validator |
 /// | proxies | from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` (and lowercase) | as curl and reqwest |
 ///
@@ -109,6 +113,7 @@ impl ClientBuilder {
                 max_backoff: Duration::from_secs(8),
                 empty_event_limit: 300,
                 limits: Limits::default(),
+                parse_limits: ParseLimits::default(),
                 validate: true,
                 max_error_body: 64 * 1024,
                 proxies: None,
@@ -198,7 +203,9 @@ impl ClientBuilder {
         }
     }
 
-    /// A header sent with every request.
+    /// A header sent with every request. A credential (`authorization`,
+    /// `proxy-authorization`, `api-key`, `x-api-key`, `cookie`) is marked
+    /// sensitive: never shown by `Debug`.
     pub fn default_header(mut self, name: &str, value: &str) -> Self {
         match header_pair(name, value) {
             Ok((name, value)) => {
@@ -210,7 +217,11 @@ impl ClientBuilder {
     }
 
     /// Headers sent with every request (added to those already set).
-    pub fn default_headers(mut self, headers: HeaderMap) -> Self {
+    /// Credentials among them (`authorization`, `proxy-authorization`,
+    /// `api-key`, `x-api-key`, `cookie`) are marked sensitive, as with
+    /// [`default_header`](Self::default_header).
+    pub fn default_headers(mut self, mut headers: HeaderMap) -> Self {
+        mark_credentials(&mut headers);
         for (name, value) in &headers {
             self.config.default_headers.insert(name, value.clone());
         }
@@ -324,6 +335,17 @@ impl ClientBuilder {
         self
     }
 
+    /// The limits every payload (each chunk, a whole completion, an error
+    /// body) is parsed under: counts of choices, tool calls, content parts,
+    /// logprobs and keys, and the memory bound (see [`ParseLimits`]). A
+    /// payload past them fails the stream with [`ErrorKind::Decode`], the
+    /// typed [`ParseError`] as its source (see [`Error::parse_limit`]).
+    /// `max_choices` is also the most distinct choices a stream may use.
+    pub fn parse_limits(mut self, limits: ParseLimits) -> Self {
+        self.config.parse_limits = limits;
+        self
+    }
+
     /// Whether to run go-openai's request checks before sending (default
     /// `true`). Turn off for providers whose model names collide with the
     /// legacy OpenAI ones.
@@ -345,7 +367,10 @@ impl ClientBuilder {
     }
 
     /// Uses this proxy for every request (an `http://` URL, with optional
-    /// `user:password@`), instead of the environment's.
+    /// `user:password@`), instead of the environment's. A URL the client
+    /// cannot speak (`socks5://`, `https://`, not a URL) makes
+    /// [`build`](Self::build) fail: requests never go around a proxy that was
+    /// asked for.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy_url = Some(url.into());
         self
@@ -370,8 +395,11 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Builder`] for the first invalid setting, or when the TLS
-    /// configuration cannot be built (an unparseable root certificate).
+    /// [`ErrorKind::Builder`] for the first invalid setting, when the TLS
+    /// configuration cannot be built (an unparseable root certificate), or
+    /// for a proxy the client cannot speak — given to [`proxy`](Self::proxy)
+    /// or in the environment (`HTTPS_PROXY=socks5://…`, an unparseable
+    /// URL): the client fails closed rather than connect around it.
     pub fn build(self) -> Result<Client> {
         if let Some(error) = self.error {
             return Err(error);
@@ -380,11 +408,7 @@ impl ClientBuilder {
         let tls = connect::tls_config(&self.tls).map_err(|e| {
             Error::new(ErrorKind::Builder, "cannot build the TLS configuration").with_source(e)
         })?;
-        config.proxies = match (&self.proxy_url, self.proxy_from_env) {
-            (Some(url), _) => Some(Arc::new(Matcher::builder().all(url.clone()).build())),
-            (None, true) => Some(Arc::new(Matcher::from_env())),
-            (None, false) => None,
-        };
+        config.proxies = proxy::matcher(self.proxy_url.as_deref(), self.proxy_from_env)?;
         if let Some(headers) = config.default_headers.get(USER_AGENT) {
             config.user_agent = headers.clone();
         }
@@ -407,5 +431,23 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("azure", &self.config.azure)
             .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// A parser under the configured [`ParseLimits`].
+    pub(crate) fn parser(&self) -> ChunkParser {
+        ChunkParser::with_limits(self.parse_limits)
+    }
+
+    /// The error object of an error body (`{"error": {...}}`), if it holds
+    /// one, parsed within the limits.
+    pub(crate) fn api_error_in(&self, body: &[u8]) -> Option<ApiError> {
+        self.parser().parse_error_response(body).ok()?.error
+    }
+
+    /// A whole `chat.completion` body, parsed within the limits.
+    pub(crate) fn completion_in(&self, body: &[u8]) -> Result<ChatCompletion, ParseError> {
+        self.parser().parse_completion(body)
     }
 }

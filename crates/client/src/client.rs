@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use chatstream_types::{
-    ChatCompletion, ChatCompletionRequest, ErrorResponse, check_chat_model,
-    validate_reasoning_request,
+    ChatCompletion, ChatCompletionRequest, check_chat_model, validate_reasoning_request,
 };
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, Request, Response};
 use hyper::body::{Body, Incoming};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use serde_json::{Map, Value};
 
 use crate::body::RequestBody;
 use crate::builder::{ClientBuilder, Config};
@@ -268,7 +268,7 @@ impl Client {
                 e.with_status(parts.status)
                     .with_headers(parts.headers.clone())
             })?;
-        if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(&body) {
+        if let Some(api) = self.inner.config.api_error_in(&body) {
             return Err(
                 Error::new(ErrorKind::Api, "the server answered with an error")
                     .with_status(parts.status)
@@ -276,7 +276,7 @@ impl Client {
                     .with_api(api),
             );
         }
-        serde_json::from_slice(&body).map_err(|e| {
+        self.inner.config.completion_in(&body).map_err(|e| {
             Error::new(ErrorKind::Decode, "the body is not a chat.completion")
                 .with_source(e)
                 .with_status(parts.status)
@@ -473,14 +473,20 @@ fn encode_body(
         }
         // Not an object (a request always is): set the field below.
     }
-    let mut request = request.clone();
-    if stream {
-        request.stream = Some(true);
-    }
+    // Per-request fields replace the request's own of the same name (a
+    // field set twice is invalid JSON to some servers, and which one wins
+    // differs between them), so they are merged into the serialized object.
+    let mut body = match serde_json::to_value(request).map_err(encode_error)? {
+        Value::Object(body) => body,
+        _ => Map::new(),
+    };
     for (key, value) in &options.body {
-        request.extra.insert(key.clone(), value.clone());
+        body.insert(key.clone(), value.clone());
     }
-    serde_json::to_vec(&request)
+    if stream {
+        body.insert("stream".to_owned(), Value::Bool(true));
+    }
+    serde_json::to_vec(&body)
         .map(Bytes::from)
         .map_err(encode_error)
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chatstream_types::{ApiError, ValidationError};
+use chatstream_types::{ApiError, ParseError, ParseLimit, ValidationError};
 use http::{HeaderMap, StatusCode};
 
 /// A `Result` with the client's [`Error`].
@@ -218,6 +218,14 @@ impl Error {
     /// [`ErrorKind::Validation`]).
     pub fn validation_error(&self) -> Option<&ValidationError> {
         self.inner.validation.as_ref()
+    }
+
+    /// The parse limit a payload broke, when that is why the stream (or the
+    /// call) failed with [`ErrorKind::Decode`]: a chunk with too many
+    /// choices, an event that would take too much memory to parse, … (see
+    /// [`ParseLimits`](chatstream_types::ParseLimits)).
+    pub fn parse_limit(&self) -> Option<ParseLimit> {
+        self.source()?.downcast_ref::<ParseError>()?.limit()
     }
 
     /// How long the server asked to wait before retrying (`retry-after-ms` or

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use chatstream_types::ErrorResponse;
 use http::Response;
 use hyper::body::Body;
 
@@ -39,9 +38,9 @@ where
             return base("request failed; the error body could not be read").with_source(error);
         }
     };
-    match serde_json::from_slice::<ErrorResponse>(&body) {
-        Ok(ErrorResponse { error: Some(api) }) => base("request failed").with_api(api),
-        _ => {
+    match config.api_error_in(&body) {
+        Some(api) => base("request failed").with_api(api),
+        None => {
             let snippet = body_snippet(&body);
             let message = if snippet.is_empty() {
                 "request failed with an empty body".to_owned()

@@ -118,6 +118,7 @@ mod error_body;
 mod head_timer;
 mod not_streamed;
 mod options;
+mod proxy;
 mod rate_limit;
 mod response_body;
 mod retry;

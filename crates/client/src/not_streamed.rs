@@ -7,22 +7,27 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 use chatstream_types::{
-    ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, Content, ErrorResponse,
-    FunctionCallDelta, ToolCallDelta,
+    ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, Content, FunctionCallDelta,
+    ToolCallDelta,
 };
 
+use crate::builder::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::error_body::body_snippet;
 
 /// A `200 application/json` body: an error object, or a whole completion (the
-/// server ignored `"stream": true`), delivered as one chunk.
-pub(crate) fn whole_completion(body: &Bytes) -> Result<VecDeque<ChatCompletionChunk>> {
-    if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(body) {
+/// server ignored `"stream": true`), delivered as one chunk; parsed within
+/// the configured limits.
+pub(crate) fn whole_completion(
+    body: &Bytes,
+    config: &Config,
+) -> Result<VecDeque<ChatCompletionChunk>> {
+    if let Some(api) = config.api_error_in(body) {
         return Err(
             Error::new(ErrorKind::Api, "the server answered with an error body").with_api(api),
         );
     }
-    let completion: ChatCompletion = serde_json::from_slice(body).map_err(|e| {
+    let completion: ChatCompletion = config.completion_in(body).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
             format!(

@@ -8,6 +8,10 @@
 //! `retry-after-ms` or `Retry-After` (seconds or an HTTP date); a wait of more
 //! than 60 s is not honoured (the backoff applies instead), as in the official
 //! SDKs.
+//!
+//! Every value here comes from the server, so nothing is trusted: numbers of
+//! any size or sign, dates in any year, and text that is neither give no
+//! wait (the backoff applies) — never a panic, never an overflow.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,7 +30,8 @@ pub(crate) fn should_retry(status: StatusCode, headers: &HeaderMap) -> bool {
     matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
 }
 
-/// The wait the server asked for, if any and if reasonable.
+/// The wait the server asked for, if any and if reasonable (at most
+/// [`MAX_RETRY_AFTER`]).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let header = |name: &str| {
         headers
@@ -36,20 +41,29 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     };
     if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0)).filter(|d| *d <= MAX_RETRY_AFTER);
+            return seconds(ms / 1000.0);
         }
     }
     let value = header("retry-after")?;
-    let wait = match value.parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Duration::from_secs_f64(seconds),
-        Ok(_) => return None,
+    match value.parse::<f64>() {
+        Ok(wait) if wait.is_finite() && wait >= 0.0 => seconds(wait),
+        Ok(_) => None,
         Err(_) => {
             let at = parse_http_date(value)?;
-            at.duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO)
+            let wait = at
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            Some(wait).filter(|wait| *wait <= MAX_RETRY_AFTER)
         }
-    };
-    Some(wait).filter(|d| *d <= MAX_RETRY_AFTER)
+    }
+}
+
+/// `wait` seconds as a duration, if it is one and within
+/// [`MAX_RETRY_AFTER`] (`Duration::from_secs_f64` would panic on `1e20`).
+fn seconds(wait: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64(wait)
+        .ok()
+        .filter(|wait| *wait <= MAX_RETRY_AFTER)
 }
 
 /// The backoff before retry number `attempt` (0-based): `initial · 2^attempt`
@@ -74,7 +88,8 @@ fn random_unit() -> f64 {
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form
-/// `Retry-After` dates take.
+/// `Retry-After` dates take. Years outside 1970–9999 (the four digits the
+/// format has) are refused, so the arithmetic below cannot overflow.
 pub(crate) fn parse_http_date(text: &str) -> Option<SystemTime> {
     let mut parts = text.split_ascii_whitespace();
     let _weekday = parts.next()?;
@@ -95,6 +110,9 @@ pub(crate) fn parse_http_date(text: &str) -> Option<SystemTime> {
         _ => return None,
     };
     let year: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&year) {
+        return None;
+    }
     let mut clock = parts.next()?.split(':');
     let hour: u64 = clock.next()?.parse().ok()?;
     let minute: u64 = clock.next()?.parse().ok()?;
@@ -103,13 +121,15 @@ pub(crate) fn parse_http_date(text: &str) -> Option<SystemTime> {
     {
         return None;
     }
-    let days = days_from_civil(year, month, day as i64);
-    let seconds = u64::try_from(days).ok()? * 86_400 + hour * 3600 + minute * 60 + second;
+    let days = u64::try_from(days_from_civil(year, month, i64::try_from(day).ok()?)).ok()?;
+    let seconds = days
+        .checked_mul(86_400)?
+        .checked_add(hour * 3600 + minute * 60 + second)?;
     UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
+/// algorithm); `year` within 1970–9999, so nothing overflows.
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
@@ -193,6 +213,44 @@ mod tests {
     }
 
     #[test]
+    fn absurd_values_give_no_wait_and_never_panic() {
+        for (name, value) in [
+            ("retry-after", "1e20"),
+            ("retry-after", "1e308"),
+            ("retry-after", "18446744073709551616"),
+            ("retry-after", "-0"),
+            ("retry-after", "NaN"),
+            ("retry-after", "inf"),
+            ("retry-after", "Sun, 06 Nov 999999999999999999 08:49:37 GMT"),
+            (
+                "retry-after",
+                "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
+            ),
+            ("retry-after", "Sun, 06 Nov 9999 23:59:60 GMT"),
+            (
+                "retry-after",
+                "Sun, 99999999999999999999 Nov 2024 08:49:37 GMT",
+            ),
+            ("retry-after-ms", "1e23"),
+            ("retry-after-ms", "1.7976931348623157e308"),
+            ("retry-after-ms", "-1e23"),
+        ] {
+            let wait = retry_after(&headers(&[(name, value)]));
+            assert!(
+                wait.is_none_or(|wait| wait <= MAX_RETRY_AFTER),
+                "{name}: {value} gave {wait:?}"
+            );
+        }
+        assert_eq!(retry_after(&headers(&[("retry-after", "1e20")])), None);
+        assert_eq!(retry_after(&headers(&[("retry-after-ms", "1e23")])), None);
+        // -0 is zero seconds: retry at once.
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "-0")])),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
     fn http_dates() {
         let date = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(
@@ -209,6 +267,9 @@ mod tests {
             "Sun, 06 Foo 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 08:49:37 UTC",
             "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1969 08:49:37 GMT",
+            "Sun, 06 Nov 10000 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
         ] {
             assert_eq!(parse_http_date(bad), None, "{bad}");
         }

@@ -54,9 +54,6 @@ use parser_pool::PooledParser;
 use prefix::Prefix;
 use tracker::{ChoiceTracker, has_content};
 
-/// The most distinct choice indices tracked for the end state.
-const MAX_TRACKED_CHOICES: usize = 1024;
-
 /// How a stream ended cleanly (see [`ChatCompletionStream::end_state`]).
 ///
 /// Every other ending is an [`Error`]: an error object from the server
@@ -175,7 +172,7 @@ impl ChatCompletionStream {
                         e.with_status(parts.status)
                             .with_headers(parts.headers.clone())
                     })?;
-                Source::Ready(whole_completion(&body).map_err(|e| {
+                Source::Ready(whole_completion(&body, config).map_err(|e| {
                     e.with_status(parts.status)
                         .with_headers(parts.headers.clone())
                 })?)
@@ -209,10 +206,13 @@ impl ChatCompletionStream {
             }
             _ => None,
         };
+        let mut parser = parsers.take();
+        parser.set_limits(config.parse_limits);
         Ok(ChatCompletionStream {
             source,
             decoder: Decoder::with_limits(config.limits),
-            parser: parsers.take(),
+            tracker: ChoiceTracker::new(config.parse_limits.max_choices),
+            parser,
             status: parts.status,
             headers: parts.headers,
             idle_timeout: config.idle_timeout,
@@ -220,7 +220,6 @@ impl ChatCompletionStream {
             idle_armed: false,
             empty_limit: config.empty_event_limit,
             empty_run: 0,
-            tracker: ChoiceTracker::default(),
             // The idle timeout counts from the response head until the
             // first read (the clock of `on_bytes`, Tokio's, so that a paused
             // clock in tests applies).
@@ -334,9 +333,16 @@ impl ChatCompletionStream {
         }
     }
 
+    /// Ends the stream with `error`, releasing at once what it holds: the
+    /// response body (which closes the HTTP/1.1 connection or resets the
+    /// HTTP/2 stream, so the server stops generating), the decoder's buffer,
+    /// the timer.
     fn fail(&mut self, error: Error) -> Error {
         self.end = Some(Ended::Failed);
         self.idle = None;
+        self.source = Source::Ready(VecDeque::new());
+        self.decoder = Decoder::with_limits(self.decoder.limits());
+        self.prefix = Prefix::new();
         error
             .with_status(self.status)
             .with_headers(self.headers.clone())
@@ -396,7 +402,17 @@ impl ChatCompletionStream {
             }
             Ok(StreamPayload::Chunk(chunk)) => {
                 self.empty_run = 0;
-                self.tracker.observe(&chunk);
+                if let Err(limit) = self.tracker.observe(&chunk) {
+                    let payload = event.into_data();
+                    return Some(Err(self.fail(
+                        Error::new(
+                            ErrorKind::Decode,
+                            format!("the stream uses more than {} distinct choices", limit.max),
+                        )
+                        .with_source(limit.error())
+                        .with_payload(payload),
+                    )));
+                }
                 self.timing.on_chunk_at(self.read_at, has_content(&chunk));
                 self.last_payload = Some(event.into_data());
                 self.last_payload_shared = true;
@@ -445,7 +461,9 @@ impl ChatCompletionStream {
             return None;
         }
         if let Some(prefix) = self.prefix.take() {
-            if let Ok(ErrorResponse { error: Some(api) }) = serde_json::from_slice(&prefix) {
+            if let Ok(ErrorResponse { error: Some(api) }) =
+                self.parser.parse_error_response(&prefix)
+            {
                 return Some(Err(self.fail(
                     Error::new(ErrorKind::Api, "the server answered with an error body")
                         .with_api(api)
@@ -495,7 +513,14 @@ impl Stream for ChatCompletionStream {
                 Source::Ready(chunks) => {
                     return Poll::Ready(match chunks.pop_front() {
                         Some(chunk) => {
-                            this.tracker.observe(&chunk);
+                            if let Err(limit) = this.tracker.observe(&chunk) {
+                                let error = Error::new(
+                                    ErrorKind::Decode,
+                                    "the completion has more choices than allowed",
+                                )
+                                .with_source(limit.error());
+                                return Poll::Ready(Some(Err(this.fail(error))));
+                            }
                             let now = std::time::Instant::now();
                             this.timing.on_chunk_at(now, has_content(&chunk));
                             Some(Ok(chunk))

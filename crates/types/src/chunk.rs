@@ -98,7 +98,7 @@ pub struct ChunkChoice {
     pub extra: Map<String, Value>,
 }
 
-lenient_struct!(ChunkChoice, "a chunk choice" {
+lenient_struct!(ChunkChoice, "a chunk choice", counted as Choices {
     index: "index",
     delta: "delta",
     logprobs: "logprobs",

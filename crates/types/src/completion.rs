@@ -78,7 +78,7 @@ pub struct Choice {
     pub extra: Map<String, Value>,
 }
 
-lenient_struct!(Choice, "a completion choice" {
+lenient_struct!(Choice, "a completion choice", counted as Choices {
     index: "index",
     message: "message",
     finish_reason: "finish_reason",

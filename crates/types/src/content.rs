@@ -2,9 +2,13 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
+
+use crate::ParseLimit;
+use crate::lenient::{Bound, Cx, Lenient, PushSeed, ValueSeed, deserialize_unlimited};
 use serde_json::Value;
 
 /// The `content` of a message or of a streamed delta.
@@ -119,29 +123,41 @@ impl Serialize for Content {
     }
 }
 
-impl<'de> Deserialize<'de> for Content {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ContentVisitor;
-        impl<'de> Visitor<'de> for ContentVisitor {
+impl Lenient for Content {
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
+        deserializer: D,
+        cx: Cx<B>,
+    ) -> Result<Self, D::Error> {
+        struct ContentVisitor<B>(Cx<B>);
+        impl<'de, B: Bound> Visitor<'de> for ContentVisitor<B> {
             type Value = Content;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string or an array of content parts")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Content, E> {
+                self.0.bound.charge(v.len())?;
                 Ok(Content::Text(v.to_owned()))
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<Content, E> {
+                self.0.bound.charge(v.capacity())?;
                 Ok(Content::Text(v))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Content, A::Error> {
-                let mut parts = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
-                while let Some(part) = seq.next_element()? {
-                    parts.push(part);
-                }
+                let mut parts = Vec::new();
+                while let Some(()) = seq.next_element_seed(PushSeed {
+                    vec: &mut parts,
+                    cx: self.0,
+                })? {}
                 Ok(Content::Parts(parts))
             }
         }
-        deserializer.deserialize_any(ContentVisitor)
+        deserializer.deserialize_any(ContentVisitor(cx))
+    }
+}
+
+impl<'de> Deserialize<'de> for Content {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_unlimited(deserializer)
     }
 }
 
@@ -274,39 +290,128 @@ impl Serialize for ContentPart {
     }
 }
 
+impl Lenient for ContentPart {
+    const COUNT: Option<ParseLimit> = Some(ParseLimit::ContentParts);
+
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
+        deserializer: D,
+        cx: Cx<B>,
+    ) -> Result<Self, D::Error> {
+        ValueSeed(cx)
+            .deserialize(deserializer)
+            .map(ContentPart::from_value)
+    }
+}
+
 impl<'de> Deserialize<'de> for ContentPart {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        Ok(ContentPart::from_value(value))
+        deserialize_unlimited(deserializer)
     }
 }
 
 impl ContentPart {
     /// Reads a part from JSON; anything not of a known shape becomes `Other`.
+    /// Strings and nested parts are moved out of `value`, not copied.
     fn from_value(mut value: Value) -> Self {
-        fn take<T: for<'a> Deserialize<'a>>(value: &mut Value, key: &str) -> Option<T> {
-            let field = value.as_object_mut()?.remove(key)?;
-            serde_json::from_value(field).ok()
+        /// The field `key`, moved out (not copied) if it has the shape `T`
+        /// needs — checked first through `Shape`, which allocates nothing, so
+        /// that a field of another shape stays in the part.
+        fn take<T: DeserializeOwned, Shape: DeserializeOwned>(
+            value: &mut Value,
+            key: &str,
+        ) -> Option<T> {
+            let object = value.as_object_mut()?;
+            if Shape::deserialize(object.get(key)?).is_err() {
+                return None;
+            }
+            serde_json::from_value(object.remove(key)?).ok()
+        }
+        fn take_parts(value: &mut Value) -> Option<Vec<ContentPart>> {
+            let object = value.as_object_mut()?;
+            if !object.get("thinking").is_some_and(Value::is_array) {
+                return None;
+            }
+            match object.remove("thinking")? {
+                Value::Array(items) => {
+                    Some(items.into_iter().map(ContentPart::from_value).collect())
+                }
+                _ => None,
+            }
         }
         let kind = value.get("type").and_then(Value::as_str).map(str::to_owned);
         let known_keys = value.as_object().map_or(0, |o| o.len()) == 2;
         let part = match (kind.as_deref(), known_keys) {
-            (Some("text"), true) => take(&mut value, "text").map(|text| ContentPart::Text { text }),
-            (Some("image_url"), true) => {
-                take(&mut value, "image_url").map(|image_url| ContentPart::ImageUrl { image_url })
+            (Some("text"), true) => {
+                take::<_, AnyStr>(&mut value, "text").map(|text| ContentPart::Text { text })
             }
-            (Some("input_audio"), true) => take(&mut value, "input_audio")
+            (Some("image_url"), true) => take::<_, shape::ImageUrl>(&mut value, "image_url")
+                .map(|image_url| ContentPart::ImageUrl { image_url }),
+            (Some("input_audio"), true) => take::<_, shape::InputAudio>(&mut value, "input_audio")
                 .map(|input_audio| ContentPart::InputAudio { input_audio }),
-            (Some("file"), true) => take(&mut value, "file").map(|file| ContentPart::File { file }),
-            (Some("refusal"), true) => {
-                take(&mut value, "refusal").map(|refusal| ContentPart::Refusal { refusal })
-            }
+            (Some("file"), true) => take::<_, shape::FileInput>(&mut value, "file")
+                .map(|file| ContentPart::File { file }),
+            (Some("refusal"), true) => take::<_, AnyStr>(&mut value, "refusal")
+                .map(|refusal| ContentPart::Refusal { refusal }),
             (Some("thinking"), true) => {
-                take(&mut value, "thinking").map(|thinking| ContentPart::Thinking { thinking })
+                take_parts(&mut value).map(|thinking| ContentPart::Thinking { thinking })
             }
             _ => None,
         };
         part.unwrap_or(ContentPart::Other(value))
+    }
+}
+
+/// Any string, read without allocating: the text fields of the
+/// [`shape`]s.
+struct AnyStr;
+
+impl<'de> Deserialize<'de> for AnyStr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AnyStrVisitor;
+        impl Visitor<'_> for AnyStrVisitor {
+            type Value = AnyStr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyStr, E> {
+                Ok(AnyStr)
+            }
+        }
+        deserializer.deserialize_str(AnyStrVisitor)
+    }
+}
+
+/// The shapes of the typed parts' fields, to check a field before moving it
+/// out of a part (they accept what the real types accept, allocating
+/// nothing).
+mod shape {
+    #![allow(dead_code)] // Read for their shape only.
+
+    use serde::Deserialize;
+
+    use super::{AnyStr, ImageDetail};
+
+    #[derive(Deserialize)]
+    pub(super) struct ImageUrl {
+        url: AnyStr,
+        #[serde(default)]
+        detail: Option<ImageDetail>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct InputAudio {
+        data: AnyStr,
+        format: AnyStr,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct FileInput {
+        #[serde(default)]
+        file_id: Option<AnyStr>,
+        #[serde(default)]
+        filename: Option<AnyStr>,
+        #[serde(default)]
+        file_data: Option<AnyStr>,
     }
 }
 

@@ -167,7 +167,7 @@ pub struct PromptFilterResult {
     pub extra: Map<String, Value>,
 }
 
-lenient_struct!(PromptFilterResult, "a prompt filter result" {
+lenient_struct!(PromptFilterResult, "a prompt filter result", counted as FilterResults {
     prompt_index: "prompt_index" | "index",
     content_filter_results: "content_filter_results",
 });

@@ -2,12 +2,12 @@
 
 use std::fmt;
 
+use serde::Serialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ContentFilterResults;
-use crate::lenient::{Format, KeySeed};
+use crate::lenient::{Bound, Cx, FieldSeed, KeySeed, Lenient, ValueSeed, lenient_struct, text_of};
 
 /// The error object a server sends, in an error response body or inside a
 /// stream (go-openai's `APIError`).
@@ -50,20 +50,67 @@ pub struct ApiError {
     pub extra: Map<String, Value>,
 }
 
+/// Displays as `message (code: …, type: …)`, one line whatever the server
+/// sent: control characters (and line separators, bidirectional overrides)
+/// are escaped (`\n`, `\u{1b}`), so that a server's text cannot forge log
+/// lines or terminal sequences, and each part
+/// is cut after [`ApiError::DISPLAY_MAX`] characters (the fields keep
+/// everything).
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.message.is_empty() {
             f.write_str("the server reported an error without a message")?;
         } else {
-            f.write_str(&self.message)?;
+            write_escaped(f, &self.message)?;
         }
-        match (&self.code, &self.kind) {
-            (Some(code), Some(kind)) => write!(f, " (code: {code}, type: {kind})"),
-            (Some(code), None) => write!(f, " (code: {code})"),
-            (None, Some(kind)) => write!(f, " (type: {kind})"),
+        let code = self.code.as_ref().map(ErrorCode::to_text);
+        match (code.as_deref(), self.kind.as_deref()) {
+            (Some(code), Some(kind)) => {
+                f.write_str(" (code: ")?;
+                write_escaped(f, code)?;
+                f.write_str(", type: ")?;
+                write_escaped(f, kind)?;
+                f.write_str(")")
+            }
+            (Some(code), None) => {
+                f.write_str(" (code: ")?;
+                write_escaped(f, code)?;
+                f.write_str(")")
+            }
+            (None, Some(kind)) => {
+                f.write_str(" (type: ")?;
+                write_escaped(f, kind)?;
+                f.write_str(")")
+            }
             (None, None) => Ok(()),
         }
     }
+}
+
+impl ApiError {
+    /// The most characters of each field that [`Display`](fmt::Display)
+    /// shows.
+    pub const DISPLAY_MAX: usize = 1024;
+}
+
+/// `text` with control characters escaped, cut after
+/// [`ApiError::DISPLAY_MAX`] characters (then `…`).
+fn write_escaped(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    for (at, c) in text.chars().enumerate() {
+        if at == ApiError::DISPLAY_MAX {
+            return f.write_str("…");
+        }
+        // Line and paragraph separators and bidirectional overrides would
+        // break or reorder a log line as much as a control character.
+        let line_breaking = matches!(c, '\u{2028}' | '\u{2029}');
+        let reordering = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || line_breaking || reordering {
+            write!(f, "{}", c.escape_default())?;
+        } else {
+            f.write_fmt(format_args!("{c}"))?;
+        }
+    }
+    Ok(())
 }
 
 impl std::error::Error for ApiError {}
@@ -95,85 +142,101 @@ impl fmt::Display for ErrorCode {
 }
 
 /// Azure's `innererror`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct InnerError {
     /// The inner code, such as `ResponsibleAIPolicyViolation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The content-filter results behind the decision.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_filter_result: Option<ContentFilterResults>,
 }
 
+lenient_struct!(
+    InnerError,
+    "an inner error",
+    closed {
+        code: "code",
+        content_filter_result: "content_filter_result",
+    }
+);
+
 /// An error response body: `{"error": {...}}` (go-openai's `ErrorResponse`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ErrorResponse {
     /// The error; `None` when the body had none (or `null`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
 }
 
-fn text_of(value: Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(text) => text,
-        Value::Array(items) => items
-            .into_iter()
-            .map(text_of)
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    }
-}
+lenient_struct!(
+    ErrorResponse,
+    "an error response",
+    closed { error: "error" }
+);
 
-fn code_of(value: Value) -> Option<ErrorCode> {
-    match value {
+fn code_of<E: de::Error, B: Bound>(value: Value, cx: Cx<B>) -> Result<Option<ErrorCode>, E> {
+    Ok(match value {
         Value::Null => None,
         Value::String(code) => Some(ErrorCode::String(code)),
         Value::Number(number) => Some(match number.as_i64() {
             Some(code) => ErrorCode::Number(code),
             None => ErrorCode::String(number.to_string()),
         }),
-        other => Some(ErrorCode::String(other.to_string())),
-    }
+        other => Some(ErrorCode::String(text_of(other, cx.bound)?)),
+    })
 }
 
-fn optional_text(value: Value) -> Option<String> {
+fn optional_text<E: de::Error, B: Bound>(value: Value, cx: Cx<B>) -> Result<Option<String>, E> {
     match value {
-        Value::Null => None,
-        other => Some(text_of(other)),
+        Value::Null => Ok(None),
+        other => text_of(other, cx.bound).map(Some),
     }
 }
 
-impl<'de> Deserialize<'de> for ApiError {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ApiErrorVisitor;
-        impl<'de> Visitor<'de> for ApiErrorVisitor {
+impl Lenient for ApiError {
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
+        deserializer: D,
+        cx: Cx<B>,
+    ) -> Result<Self, D::Error> {
+        struct ApiErrorVisitor<B>(Cx<B>);
+        impl<'de, B: Bound> Visitor<'de> for ApiErrorVisitor<B> {
             type Value = ApiError;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an error object or an error message")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ApiError, E> {
+                self.0.bound.charge(v.len())?;
                 Ok(ApiError {
                     message: v.to_owned(),
                     ..ApiError::default()
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ApiError, A::Error> {
+                let cx = self.0;
                 let mut error = ApiError::default();
-                while let Some(key) = map.next_key_seed(KeySeed(Format::Any))? {
+                let value = |map: &mut A| map.next_value_seed(ValueSeed(cx));
+                while let Some(key) = map.next_key_seed(KeySeed(cx))? {
                     match key.bytes() {
-                        b"message" => error.message = text_of(map.next_value()?),
-                        b"type" => error.kind = optional_text(map.next_value()?),
-                        b"param" => error.param = optional_text(map.next_value()?),
-                        b"code" => error.code = code_of(map.next_value()?),
-                        b"innererror" => error.inner_error = map.next_value()?,
-                        _ => key.store_in(&mut map, &mut error.extra)?,
+                        b"message" => error.message = text_of(value(&mut map)?, cx.bound)?,
+                        b"type" => error.kind = optional_text(value(&mut map)?, cx)?,
+                        b"param" => error.param = optional_text(value(&mut map)?, cx)?,
+                        b"code" => error.code = code_of(value(&mut map)?, cx)?,
+                        b"innererror" => {
+                            error.inner_error = map.next_value_seed(FieldSeed::new(cx))?
+                        }
+                        _ => key.store_in(&mut map, &mut error.extra, cx)?,
                     }
                 }
                 Ok(error)
             }
         }
-        deserializer.deserialize_any(ApiErrorVisitor)
+        deserializer.deserialize_any(ApiErrorVisitor(cx))
+    }
+}
+
+impl<'de> de::Deserialize<'de> for ApiError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::lenient::deserialize_unlimited(deserializer)
     }
 }

@@ -36,7 +36,11 @@
 //!   why the mode is only chosen where the deserializer is known to be
 //!   serde_json.
 //!
-//! The [`Lenient`] trait carries the mode down to nested values.
+//! The [`Lenient`] trait carries the mode down to nested values, with the
+//! [`Bound`] of the parse (see [`budget`]): for a large payload, a budget
+//! every allocation is charged to first, with every array with a cap
+//! counted, so that a payload past a limit stops the parse before the memory
+//! is spent; for a small one, nothing (the charges compile away).
 //!
 //! # In place
 //!
@@ -53,12 +57,15 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
+pub(crate) mod budget;
 mod format;
 mod intern;
 mod key;
 mod macros;
 mod structs;
+mod value;
 
+pub(crate) use budget::{Bound, Budget, Cx, Unbounded};
 pub(crate) use format::{Format, utf8};
 pub(crate) use intern::{InternSeed, OptionalIntern};
 pub(crate) use key::{Key, KeySeed};
@@ -66,65 +73,72 @@ pub(crate) use macros::{lenient_struct, string_enum};
 pub(crate) use structs::{
     LenientStruct, Pristine, deserialize_fields_into, deserialize_struct_field_into,
 };
+pub(crate) use value::{ValueSeed, text_of};
 
-/// Deserialization of a model type in a given [`Format`].
+use crate::ParseLimit;
+
+/// Deserialization of a model type under a [`Cx`]: strings read in its
+/// [`Format`], allocations charged to its [`Bound`].
 ///
 /// Implemented by the [`lenient_struct!`] and [`string_enum!`] types, by
-/// `Option`, `Vec` and `Box` of those, and (through their `Deserialize`) by
-/// the primitive and opaque field types.
+/// `Option`, `Vec` and `Box` of those, by `String`, and (through their
+/// `Deserialize`) by the primitive field types, which allocate nothing.
 pub(crate) trait Lenient: Sized {
-    /// Deserializes a value, reading strings as `format` says.
-    fn deserialize_in<'de, D: Deserializer<'de>>(
+    /// The limit on how many of these one array may hold, if any.
+    const COUNT: Option<ParseLimit> = None;
+
+    /// Deserializes a value.
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<Self, D::Error>;
 
     /// Deserializes a known field's value: `null` gives the default.
-    fn deserialize_field<'de, D: Deserializer<'de>>(
+    fn deserialize_field<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<Self, D::Error>
     where
         Self: Default,
     {
-        deserializer.deserialize_option(NullAsDefault::<Self>(format, PhantomData))
+        deserializer.deserialize_option(NullAsDefault::<B, Self>(cx, PhantomData))
     }
 
     /// Deserializes a known field's value over `place` (`null` gives the
     /// default). Structs override it to fill `place` where it is instead of
     /// building the value elsewhere and moving it in.
-    fn deserialize_field_into<'de, D: Deserializer<'de>>(
+    fn deserialize_field_into<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
         place: &mut Self,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<(), D::Error>
     where
         Self: Default,
     {
-        *place = Self::deserialize_field(deserializer, format)?;
+        *place = Self::deserialize_field(deserializer, cx)?;
         Ok(())
     }
 
-    /// Deserializes a value onto the end of `vec`. Structs override it to
-    /// fill the element in place.
-    fn deserialize_push<'de, D: Deserializer<'de>>(
+    /// Deserializes a value onto the end of `vec`, which has room for it.
+    /// Structs override it to fill the element in place.
+    fn deserialize_push<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
         vec: &mut Vec<Self>,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<(), D::Error> {
-        vec.push(Self::deserialize_in(deserializer, format)?);
+        vec.push(Self::deserialize_in(deserializer, cx)?);
         Ok(())
     }
 }
 
-/// [`Lenient`] through `Deserialize`, for types whose parsing does not depend
-/// on the format (numbers, free text, opaque JSON).
+/// [`Lenient`] through `Deserialize`, for types that allocate nothing and
+/// whose parsing does not depend on the format (numbers, booleans).
 macro_rules! lenient_via_deserialize {
     ($($ty:ty),* $(,)?) => {
         $(impl $crate::lenient::Lenient for $ty {
-            fn deserialize_in<'de, D: ::serde::Deserializer<'de>>(
+            fn deserialize_in<'de, D: ::serde::Deserializer<'de>, B: $crate::lenient::Bound>(
                 deserializer: D,
-                _format: $crate::lenient::Format,
+                _cx: $crate::lenient::Cx<B>,
             ) -> Result<Self, D::Error> {
                 <$ty as ::serde::Deserialize<'de>>::deserialize(deserializer)
             }
@@ -132,27 +146,44 @@ macro_rules! lenient_via_deserialize {
     };
 }
 
-lenient_via_deserialize!(
-    bool,
-    u32,
-    u64,
-    i64,
-    String,
-    crate::Content,
-    crate::ChoiceLogprobs
-);
+lenient_via_deserialize!(bool, u8, u32, u64, i64, f64);
 
-/// The seed of a known field: `null` gives the default (see
-/// [`Lenient::deserialize_field`]).
-pub(crate) struct FieldSeed<T>(Format, PhantomData<T>);
-
-impl<T> FieldSeed<T> {
-    pub(crate) fn new(format: Format) -> Self {
-        FieldSeed(format, PhantomData)
+/// A string, charged to the budget before it is allocated.
+impl Lenient for String {
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
+        deserializer: D,
+        cx: Cx<B>,
+    ) -> Result<Self, D::Error> {
+        struct StringVisitor<B>(B);
+        impl<'de, B: Bound> Visitor<'de> for StringVisitor<B> {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+                self.0.charge(v.len())?;
+                Ok(v.to_owned())
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+                self.0.charge(v.capacity())?;
+                Ok(v)
+            }
+        }
+        deserializer.deserialize_string(StringVisitor(cx.bound))
     }
 }
 
-impl<'de, T: Lenient + Default> DeserializeSeed<'de> for FieldSeed<T> {
+/// The seed of a known field: `null` gives the default (see
+/// [`Lenient::deserialize_field`]).
+pub(crate) struct FieldSeed<B, T>(Cx<B>, PhantomData<T>);
+
+impl<B, T> FieldSeed<B, T> {
+    pub(crate) fn new(cx: Cx<B>) -> Self {
+        FieldSeed(cx, PhantomData)
+    }
+}
+
+impl<'de, B: Bound, T: Lenient + Default> DeserializeSeed<'de> for FieldSeed<B, T> {
     type Value = T;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         T::deserialize_field(deserializer, self.0)
@@ -161,40 +192,43 @@ impl<'de, T: Lenient + Default> DeserializeSeed<'de> for FieldSeed<T> {
 
 /// The seed of a known field, read over the field (see
 /// [`Lenient::deserialize_field_into`]).
-pub(crate) struct FieldIntoSeed<'p, T> {
+pub(crate) struct FieldIntoSeed<'p, B, T> {
     pub(crate) place: &'p mut T,
-    pub(crate) format: Format,
+    pub(crate) cx: Cx<B>,
 }
 
-impl<'de, T: Lenient + Default> DeserializeSeed<'de> for FieldIntoSeed<'_, T> {
+impl<'de, B: Bound, T: Lenient + Default> DeserializeSeed<'de> for FieldIntoSeed<'_, B, T> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        T::deserialize_field_into(deserializer, self.place, self.format)
+        T::deserialize_field_into(deserializer, self.place, self.cx)
     }
 }
 
-/// The seed of an element pushed onto `vec` (see [`Lenient::deserialize_push`]).
-/// The first element gets a vector of capacity one, not serde's default of
-/// four: streams send one choice, one tool-call fragment, and a four-choice
-/// vector would be a kilobyte and a half.
-pub(crate) struct PushSeed<'v, T> {
+/// The seed of an element pushed onto `vec` (see [`Lenient::deserialize_push`]):
+/// counted against the element type's limit, and room made for it within the
+/// budget. The first element gets a vector of capacity one, not serde's
+/// default of four: streams send one choice, one tool-call fragment, and a
+/// four-choice vector would be a kilobyte and a half.
+pub(crate) struct PushSeed<'v, B, T> {
     pub(crate) vec: &'v mut Vec<T>,
-    pub(crate) format: Format,
+    pub(crate) cx: Cx<B>,
 }
 
-impl<'de, T: Lenient> DeserializeSeed<'de> for PushSeed<'_, T> {
+impl<'de, B: Bound, T: Lenient> DeserializeSeed<'de> for PushSeed<'_, B, T> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        if self.vec.capacity() == 0 {
-            self.vec.reserve_exact(1);
+        let Self { vec, cx } = self;
+        if let Some(limit) = T::COUNT {
+            cx.bound.check_count(limit, vec.len())?;
         }
-        T::deserialize_push(deserializer, self.vec, self.format)
+        cx.bound.reserve_one(vec)?;
+        T::deserialize_push(deserializer, vec, cx)
     }
 }
 
-struct NullAsDefault<T>(Format, PhantomData<T>);
+struct NullAsDefault<B, T>(Cx<B>, PhantomData<T>);
 
-impl<'de, T: Lenient + Default> Visitor<'de> for NullAsDefault<T> {
+impl<'de, B: Bound, T: Lenient + Default> Visitor<'de> for NullAsDefault<B, T> {
     type Value = T;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a value or null")
@@ -211,12 +245,12 @@ impl<'de, T: Lenient + Default> Visitor<'de> for NullAsDefault<T> {
 }
 
 impl<T: Lenient> Lenient for Option<T> {
-    fn deserialize_in<'de, D: Deserializer<'de>>(
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<Self, D::Error> {
-        struct OptionVisitor<T>(Format, PhantomData<T>);
-        impl<'de, T: Lenient> Visitor<'de> for OptionVisitor<T> {
+        struct OptionVisitor<B, T>(Cx<B>, PhantomData<T>);
+        impl<'de, B: Bound, T: Lenient> Visitor<'de> for OptionVisitor<B, T> {
             type Value = Option<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a value or null")
@@ -231,53 +265,61 @@ impl<T: Lenient> Lenient for Option<T> {
                 T::deserialize_in(d, self.0).map(Some)
             }
         }
-        deserializer.deserialize_option(OptionVisitor(format, PhantomData))
+        deserializer.deserialize_option(OptionVisitor(cx, PhantomData))
     }
 
     /// An optional field is `None` for `null` already: no second check.
-    fn deserialize_field<'de, D: Deserializer<'de>>(
+    fn deserialize_field<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<Self, D::Error> {
-        Self::deserialize_in(deserializer, format)
+        Self::deserialize_in(deserializer, cx)
     }
 }
 
-/// A boxed struct, filled in its box rather than moved into it.
+/// A boxed struct, filled in its box rather than moved into it (the box
+/// charged first).
 impl<T: LenientStruct> Lenient for Box<T> {
-    fn deserialize_in<'de, D: Deserializer<'de>>(
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<Self, D::Error> {
+        cx.bound.charge(size_of::<T>())?;
         let mut boxed = Box::<T>::default();
-        deserialize_fields_into(deserializer, &mut *boxed, format)?;
+        deserialize_fields_into(deserializer, &mut *boxed, cx)?;
         Ok(boxed)
     }
 }
 
 /// A sequence, element by element through [`PushSeed`].
 impl<T: Lenient> Lenient for Vec<T> {
-    fn deserialize_in<'de, D: Deserializer<'de>>(
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
-        format: Format,
+        cx: Cx<B>,
     ) -> Result<Self, D::Error> {
-        struct VecVisitor<T>(Format, PhantomData<T>);
-        impl<'de, T: Lenient> Visitor<'de> for VecVisitor<T> {
+        struct VecVisitor<B, T>(Cx<B>, PhantomData<T>);
+        impl<'de, B: Bound, T: Lenient> Visitor<'de> for VecVisitor<B, T> {
             type Value = Vec<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a sequence")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-                // A hint from the format, but never trusted for much.
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
-                let format = self.0;
+                let mut out = Vec::new();
                 while let Some(()) = seq.next_element_seed(PushSeed {
                     vec: &mut out,
-                    format,
+                    cx: self.0,
                 })? {}
                 Ok(out)
             }
         }
-        deserializer.deserialize_seq(VecVisitor(format, PhantomData))
+        deserializer.deserialize_seq(VecVisitor(cx, PhantomData))
     }
+}
+
+/// Deserializes `T` with no limits: what the `Deserialize` impls of the
+/// models do (serde gives them no way to know their input's size).
+pub(crate) fn deserialize_unlimited<'de, T: Lenient, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    T::deserialize_in(deserializer, Cx::new(Format::Any, Unbounded))
 }

@@ -70,6 +70,7 @@ mod error;
 mod lenient;
 mod logprobs;
 mod message;
+mod parse_limits;
 mod parser;
 mod request;
 mod reuse;
@@ -93,6 +94,7 @@ pub use enums::{
 pub use error::{ApiError, ErrorCode, ErrorResponse, InnerError};
 pub use logprobs::{ChoiceLogprobs, TokenLogprob, TopLogprob};
 pub use message::ChatCompletionMessage;
+pub use parse_limits::{ParseError, ParseLimit, ParseLimits};
 pub use parser::{ChunkParser, StreamPayload};
 pub use request::{
     AudioOutput, ChatCompletionRequest, Prediction, StreamOptions, WebSearchOptions,

@@ -4,12 +4,17 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::lenient::budget::UNCHARGED_MAX;
 use crate::lenient::{
-    FieldSeed, Format, InternSeed, KeySeed, LenientStruct, OptionalIntern, PushSeed,
-    deserialize_fields_into,
+    Bound, Budget, Cx, FieldSeed, Format, InternSeed, KeySeed, Lenient, LenientStruct,
+    OptionalIntern, PushSeed, Unbounded, deserialize_fields_into,
 };
+use crate::parse_limits::{CheckFrom, WithinLimits};
 use crate::reuse::{ChoiceHead, Recorder, Reuse};
-use crate::{ApiError, ChatCompletionChunk, ChunkChoice, SharedStr, Usage};
+use crate::{
+    ApiError, ChatCompletion, ChatCompletionChunk, ChunkChoice, ErrorResponse, ParseError,
+    ParseLimit, ParseLimits, SharedStr,
+};
 
 /// The parsed `data` of one event of a chat-completion stream.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,15 +100,25 @@ pub enum StreamPayload {
 ///     }
 /// }
 /// assert_eq!(text, "Hello");
-/// # Ok::<(), serde_json::Error>(())
+/// # Ok::<(), chatstream_types::ParseError>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ChunkParser {
     cache: Cache,
     /// How the last payloads began and ended.
     reuse: Reuse,
     /// The input of a shortened parse (kept to reuse its allocation).
     buffer: Vec<u8>,
+    limits: ParseLimits,
+    /// From what size the counts of a payload parsed without charges are
+    /// checked (derived from `limits`).
+    check_from: CheckFrom,
+}
+
+impl Default for ChunkParser {
+    fn default() -> Self {
+        Self::with_limits(ParseLimits::default())
+    }
 }
 
 /// The last values of the strings every chunk repeats.
@@ -116,9 +131,31 @@ struct Cache {
 }
 
 impl ChunkParser {
-    /// A parser with nothing remembered yet.
+    /// A parser with nothing remembered yet and the default [`ParseLimits`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A parser with nothing remembered yet and `limits`.
+    pub fn with_limits(limits: ParseLimits) -> Self {
+        Self {
+            cache: Cache::default(),
+            reuse: Reuse::default(),
+            buffer: Vec::new(),
+            limits,
+            check_from: limits.check_from(),
+        }
+    }
+
+    /// The limits every payload is parsed under.
+    pub fn limits(&self) -> &ParseLimits {
+        &self.limits
+    }
+
+    /// Changes the limits for the payloads that follow.
+    pub fn set_limits(&mut self, limits: ParseLimits) {
+        self.limits = limits;
+        self.check_from = limits.check_from();
     }
 
     /// Readies the parser for the payloads of another stream: it keeps its
@@ -137,7 +174,7 @@ impl ChunkParser {
     ///     unreachable!()
     /// };
     /// assert_eq!(chunk.id, "b");
-    /// # Ok::<(), serde_json::Error>(())
+    /// # Ok::<(), chatstream_types::ParseError>(())
     /// ```
     pub fn begin_stream(&mut self) {
         self.reuse.forget_misses();
@@ -146,20 +183,20 @@ impl ChunkParser {
     /// Parses one chunk. A top-level `"error"` is kept in `extra` like any
     /// other unknown field; use [`parse_payload`](Self::parse_payload) to have
     /// it recognised.
-    pub fn parse_chunk(&mut self, json: &[u8]) -> Result<ChatCompletionChunk, serde_json::Error> {
+    pub fn parse_chunk(&mut self, json: &[u8]) -> Result<ChatCompletionChunk, ParseError> {
         let mut chunk = ChatCompletionChunk::default();
-        self.parse_into(json, &mut chunk, false)?;
+        self.parse_into(json, &mut chunk, false, 0)?;
         Ok(chunk)
     }
 
     /// Parses one event's `data`: the `[DONE]` sentinel (surrounding ASCII
     /// whitespace ignored), an error object, or a chunk.
-    pub fn parse_payload(&mut self, data: &[u8]) -> Result<StreamPayload, serde_json::Error> {
+    pub fn parse_payload(&mut self, data: &[u8]) -> Result<StreamPayload, ParseError> {
         if data.trim_ascii() == b"[DONE]" {
             return Ok(StreamPayload::Done);
         }
         let mut chunk = ChatCompletionChunk::default();
-        let parsed = match self.parse_into(data, &mut chunk, true) {
+        let parsed = match self.parse_into(data, &mut chunk, true, 0) {
             Ok(parsed) => parsed,
             Err(error) => {
                 // A server that cuts text by UTF-16 units (a JavaScript
@@ -169,11 +206,16 @@ impl ChunkParser {
                 // lone surrogate escape replaced by U+FFFD, as a UTF-8 decoder
                 // treats an invalid sequence: the stream goes on, the rest of
                 // the text is intact, and the split character shows as `�`.
-                let Some(repaired) = replace_lone_surrogates(data) else {
+                // (The copy counts against the second parse's memory bound.)
+                let repaired = match error {
+                    ParseError::Json(_) => replace_lone_surrogates(data),
+                    ParseError::Limit { .. } => None,
+                };
+                let Some(repaired) = repaired else {
                     return Err(error);
                 };
                 chunk = ChatCompletionChunk::default();
-                self.parse_into(&repaired, &mut chunk, true)?
+                self.parse_into(&repaired, &mut chunk, true, repaired.len())?
             }
         };
         Ok(match parsed {
@@ -184,7 +226,8 @@ impl ChunkParser {
 
     /// Reads the data of an `event: error` event, which is an error whatever
     /// it holds: `{"error": {...}}` (Groq), a bare error object, or plain
-    /// text (then the message). Never fails.
+    /// text (then the message; also what a payload past the limits gives).
+    /// Never fails.
     ///
     /// ```
     /// use chatstream_types::ChunkParser;
@@ -198,17 +241,158 @@ impl ChunkParser {
     pub fn parse_error_event(&mut self, data: &[u8]) -> ApiError {
         match self.parse_payload(data) {
             Ok(StreamPayload::Error(error)) => error,
-            _ => serde_json::from_slice::<ApiError>(data).unwrap_or_else(|_| ApiError {
+            _ => self.parse::<ApiError>(data).unwrap_or_else(|_| ApiError {
                 message: String::from_utf8_lossy(data).into_owned(),
                 ..ApiError::default()
             }),
         }
     }
 
-    /// Parses `json` into `chunk` (which is empty), without the head and tail
-    /// it shares with earlier payloads; returns the top-level error if
-    /// `detect_error` and there is one.
+    /// Parses a whole `chat.completion` (the body of a request that was not
+    /// streamed, or a server's answer in one piece) under the same limits.
+    ///
+    /// ```
+    /// use chatstream_types::{ChunkParser, Content};
+    ///
+    /// let completion = ChunkParser::new().parse_completion(
+    ///     br#"{"id":"c1","object":"chat.completion","model":"m",
+    ///         "choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}"#,
+    /// )?;
+    /// assert_eq!(completion.choices[0].message.content, Some(Content::Text("Hi".into())));
+    /// # Ok::<(), chatstream_types::ParseError>(())
+    /// ```
+    pub fn parse_completion(&self, json: &[u8]) -> Result<ChatCompletion, ParseError> {
+        self.parse(json)
+    }
+
+    /// Parses an error response body (`{"error": {...}}`) under the same
+    /// limits.
+    pub fn parse_error_response(&self, json: &[u8]) -> Result<ErrorResponse, ParseError> {
+        self.parse(json)
+    }
+
+    /// Parses all of `json` as a `T`, within the limits (see
+    /// [`parse_into`](Self::parse_into) for the two ways).
+    fn parse<T: Lenient + WithinLimits>(&self, json: &[u8]) -> Result<T, ParseError> {
+        fn run<T: Lenient, B: Bound>(
+            json: &[u8],
+            format: Format,
+            bound: B,
+        ) -> Result<T, serde_json::Error> {
+            let mut deserializer = serde_json::Deserializer::from_slice(json);
+            let value = T::deserialize_in(&mut deserializer, Cx::new(format, bound))?;
+            deserializer.end()?;
+            Ok(value)
+        }
+        let format = Format::for_json(json);
+        if self.uncharged(json) {
+            let value: T = run(json, format, Unbounded)?;
+            if json.len() >= self.check_from.choices.min(self.check_from.all) {
+                value.check(&self.limits)?;
+            }
+            return Ok(value);
+        }
+        let budget = Budget::for_input(&self.limits, json);
+        run(json, format, &budget).map_err(|error| budget.error(error))
+    }
+
+    /// Whether `json` is parsed without charges, its counts checked after:
+    /// when it is too small to break the memory bound (see
+    /// [`ParseLimits`]), or the bound is off.
+    fn uncharged(&self, json: &[u8]) -> bool {
+        json.len() <= UNCHARGED_MAX || !self.limits.bound_memory
+    }
+
+    /// Parses `json` into `chunk` (which is empty); returns the top-level
+    /// error if `detect_error` and there is one.
+    ///
+    /// Two ways, with the same outcome but for which limit is named when a
+    /// payload breaks several: a payload small enough that it cannot break
+    /// the memory bound is parsed without charges — skipping the head and
+    /// tail it shares with earlier payloads — and its counts are checked
+    /// once it is parsed; a larger one is parsed whole under a budget that
+    /// stops it before it allocates past a limit (`held` bytes, a repaired
+    /// copy of the payload, count against its memory bound).
     fn parse_into(
+        &mut self,
+        json: &[u8],
+        chunk: &mut ChatCompletionChunk,
+        detect_error: bool,
+        held: usize,
+    ) -> Result<Option<ApiError>, ParseError> {
+        if self.uncharged(json) {
+            let error = self.parse_reusing(json, chunk, detect_error)?;
+            self.check_counts(json.len(), chunk, &error)?;
+            return Ok(error);
+        }
+        self.parse_charged(json, chunk, detect_error, held)
+    }
+
+    /// Parses `json` whole under a budget (see [`parse_into`](Self::parse_into)).
+    #[cold]
+    #[inline(never)]
+    fn parse_charged(
+        &mut self,
+        json: &[u8],
+        chunk: &mut ChatCompletionChunk,
+        detect_error: bool,
+        held: usize,
+    ) -> Result<Option<ApiError>, ParseError> {
+        let budget = Budget::for_input(&self.limits, json);
+        (&budget)
+            .charge(held)
+            .map_err(|error| budget.error(error))?;
+        let seed = ChunkSeed {
+            cache: &mut self.cache,
+            chunk,
+            detect_error,
+            cx: Cx::new(Format::for_json(json), &budget),
+            first_choice: None,
+            recorder: &mut Recorder::off(),
+        };
+        parse_with(seed, json).map_err(|error| budget.error(error))
+    }
+
+    /// Checks the counts of a payload of `len` bytes parsed without
+    /// charges, as far as its size lets it break them (see [`CheckFrom`]).
+    #[inline]
+    fn check_counts(
+        &self,
+        len: usize,
+        chunk: &ChatCompletionChunk,
+        error: &Option<ApiError>,
+    ) -> Result<(), ParseError> {
+        if len < self.check_from.choices && len < self.check_from.all {
+            return Ok(());
+        }
+        self.check_counts_of(len, chunk, error)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn check_counts_of(
+        &self,
+        len: usize,
+        chunk: &ChatCompletionChunk,
+        error: &Option<ApiError>,
+    ) -> Result<(), ParseError> {
+        if len >= self.check_from.all {
+            chunk.check(&self.limits)?;
+            return error.check(&self.limits);
+        }
+        // Only the number of choices can be too large.
+        if chunk.choices.len() > self.limits.max_choices {
+            return Err(ParseError::Limit {
+                limit: ParseLimit::Choices,
+                max: self.limits.max_choices,
+            });
+        }
+        Ok(())
+    }
+
+    /// Parses `json` without charges, skipping the head and tail it shares
+    /// with earlier payloads if it can.
+    fn parse_reusing(
         &mut self,
         json: &[u8],
         chunk: &mut ChatCompletionChunk,
@@ -228,7 +412,7 @@ impl ChunkParser {
             cache: &mut self.cache,
             chunk,
             detect_error,
-            format: Format::for_json(json),
+            cx: Cx::new(Format::for_json(json), Unbounded),
             first_choice: None,
             recorder: &mut recorder,
         };
@@ -254,7 +438,7 @@ impl ChunkParser {
             cache: &mut self.cache,
             chunk,
             detect_error,
-            format: Format::for_json(buffer),
+            cx: Cx::new(Format::for_json(buffer), Unbounded),
             first_choice,
             recorder: &mut recorder,
         };
@@ -269,7 +453,10 @@ impl ChunkParser {
 }
 
 /// Runs `seed` over all of `json`.
-fn parse_with(seed: ChunkSeed<'_, '_>, json: &[u8]) -> Result<Option<ApiError>, serde_json::Error> {
+fn parse_with<B: Bound>(
+    seed: ChunkSeed<'_, '_, B>,
+    json: &[u8],
+) -> Result<Option<ApiError>, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
     let error = seed.deserialize(&mut deserializer)?;
     deserializer.end()?;
@@ -284,7 +471,7 @@ impl<'de> de::Deserialize<'de> for ChatCompletionChunk {
             cache: &mut cache,
             chunk: &mut chunk,
             detect_error: false,
-            format: Format::Any,
+            cx: Cx::new(Format::Any, Unbounded),
             first_choice: None,
             recorder: &mut Recorder::off(),
         }
@@ -296,17 +483,17 @@ impl<'de> de::Deserialize<'de> for ChatCompletionChunk {
 /// Deserializes a chunk into `chunk` (in place: a chunk is a few hundred
 /// bytes, not worth moving through every layer of `Result`), and returns the
 /// top-level `"error"` if `detect_error` and there was a non-null one.
-struct ChunkSeed<'c, 'i> {
+struct ChunkSeed<'c, 'i, B> {
     cache: &'c mut Cache,
     chunk: &'c mut ChatCompletionChunk,
     detect_error: bool,
-    format: Format,
+    cx: Cx<B>,
     /// Resuming after a head that ends in the first choice: what it set.
     first_choice: Option<&'c ChoiceHead>,
     recorder: &'c mut Recorder<'i>,
 }
 
-impl<'de> DeserializeSeed<'de> for ChunkSeed<'_, '_> {
+impl<'de, B: Bound> DeserializeSeed<'de> for ChunkSeed<'_, '_, B> {
     type Value = Option<ApiError>;
     fn deserialize<D: Deserializer<'de>>(
         self,
@@ -316,7 +503,7 @@ impl<'de> DeserializeSeed<'de> for ChunkSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for ChunkSeed<'_, '_> {
+impl<'de, B: Bound> Visitor<'de> for ChunkSeed<'_, '_, B> {
     type Value = Option<ApiError>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -328,44 +515,38 @@ impl<'de> Visitor<'de> for ChunkSeed<'_, '_> {
             cache,
             chunk,
             detect_error,
-            format,
+            cx,
             mut first_choice,
             recorder,
         } = self;
         let mut error = None;
-        while let Some(key) = map.next_key_seed(KeySeed(format))? {
+        while let Some(key) = map.next_key_seed(KeySeed(cx))? {
             recorder.top_key(&key, chunk);
             match key.bytes() {
-                b"id" => chunk.id = interned(&mut map, &mut cache.id, format)?,
-                b"object" => chunk.object = interned(&mut map, &mut cache.object, format)?,
-                b"created" => chunk.created = map.next_value_seed(FieldSeed::new(format))?,
-                b"model" => chunk.model = interned(&mut map, &mut cache.model, format)?,
+                b"id" => chunk.id = interned(&mut map, &mut cache.id, cx)?,
+                b"object" => chunk.object = interned(&mut map, &mut cache.object, cx)?,
+                b"created" => chunk.created = map.next_value_seed(FieldSeed::new(cx))?,
+                b"model" => chunk.model = interned(&mut map, &mut cache.model, cx)?,
                 b"system_fingerprint" => {
                     chunk.system_fingerprint = map.next_value_seed(OptionalIntern(
-                        InternSeed::new(&mut cache.system_fingerprint, format),
+                        InternSeed::new(&mut cache.system_fingerprint, cx),
                     ))?
                 }
                 b"choices" => {
                     chunk.choices = map.next_value_seed(ChoicesSeed {
-                        format,
+                        cx,
                         first: first_choice.take(),
                         recorder: &mut *recorder,
                     })?;
                     recorder.left_choices();
                 }
-                b"usage" => {
-                    chunk.usage = map
-                        .next_value_seed(FieldSeed::<Option<Usage>>::new(format))?
-                        .map(Box::new);
-                }
-                b"service_tier" => {
-                    chunk.service_tier = map.next_value_seed(FieldSeed::new(format))?
-                }
+                b"usage" => chunk.usage = map.next_value_seed(FieldSeed::new(cx))?,
+                b"service_tier" => chunk.service_tier = map.next_value_seed(FieldSeed::new(cx))?,
                 b"prompt_filter_results" => {
-                    chunk.prompt_filter_results = map.next_value_seed(FieldSeed::new(format))?
+                    chunk.prompt_filter_results = map.next_value_seed(FieldSeed::new(cx))?
                 }
                 b"prompt_annotations" => {
-                    chunk.prompt_annotations = map.next_value_seed(FieldSeed::new(format))?
+                    chunk.prompt_annotations = map.next_value_seed(FieldSeed::new(cx))?
                 }
                 b"obfuscation" => {
                     map.next_value::<IgnoredAny>()?;
@@ -373,11 +554,13 @@ impl<'de> Visitor<'de> for ChunkSeed<'_, '_> {
                 // `null` is no error, and (like a `null` unknown field kept
                 // in `extra`) does not undo an earlier one.
                 b"error" if detect_error => {
-                    if let Some(found) = map.next_value::<Option<ApiError>>()? {
+                    if let Some(found) =
+                        map.next_value_seed(FieldSeed::<_, Option<ApiError>>::new(cx))?
+                    {
                         error = Some(found);
                     }
                 }
-                _ => key.store_in(&mut map, &mut chunk.extra)?,
+                _ => key.store_in(&mut map, &mut chunk.extra, cx)?,
             }
         }
         recorder.end(chunk);
@@ -386,31 +569,31 @@ impl<'de> Visitor<'de> for ChunkSeed<'_, '_> {
 }
 
 /// A string field shared through `cache` (`null` gives `""`).
-fn interned<'de, A: MapAccess<'de>>(
+fn interned<'de, A: MapAccess<'de>, B: Bound>(
     map: &mut A,
     cache: &mut Option<SharedStr>,
-    format: Format,
+    cx: Cx<B>,
 ) -> Result<SharedStr, A::Error> {
-    let value = map.next_value_seed(OptionalIntern(InternSeed::new(cache, format)))?;
+    let value = map.next_value_seed(OptionalIntern(InternSeed::new(cache, cx)))?;
     Ok(value.unwrap_or_default())
 }
 
 /// The top-level `choices` (`null` gives none). The first choice continues
 /// `first` when resuming after a head that ends in it.
-struct ChoicesSeed<'c, 'i> {
-    format: Format,
+struct ChoicesSeed<'c, 'i, B> {
+    cx: Cx<B>,
     first: Option<&'c ChoiceHead>,
     recorder: &'c mut Recorder<'i>,
 }
 
-impl<'de> DeserializeSeed<'de> for ChoicesSeed<'_, '_> {
+impl<'de, B: Bound> DeserializeSeed<'de> for ChoicesSeed<'_, '_, B> {
     type Value = Vec<ChunkChoice>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_option(self)
     }
 }
 
-impl<'de> Visitor<'de> for ChoicesSeed<'_, '_> {
+impl<'de, B: Bound> Visitor<'de> for ChoicesSeed<'_, '_, B> {
     type Value = Vec<ChunkChoice>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -430,10 +613,10 @@ impl<'de> Visitor<'de> for ChoicesSeed<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let format = self.format;
+        let cx = self.cx;
         let mut choices = Vec::new();
         let first = FirstChoiceSeed {
-            format,
+            cx,
             choices: &mut choices,
             choice: self.first,
             recorder: self.recorder,
@@ -441,7 +624,7 @@ impl<'de> Visitor<'de> for ChoicesSeed<'_, '_> {
         if seq.next_element_seed(first)?.is_some() {
             while let Some(()) = seq.next_element_seed(PushSeed {
                 vec: &mut choices,
-                format,
+                cx,
             })? {}
         }
         Ok(choices)
@@ -451,32 +634,33 @@ impl<'de> Visitor<'de> for ChoicesSeed<'_, '_> {
 /// The first choice, pushed onto `choices` (a vector of capacity one: it is
 /// usually the only one) and read there in place, from `choice` (as a head
 /// left it) or from the default.
-struct FirstChoiceSeed<'v, 'c, 'i> {
-    format: Format,
+struct FirstChoiceSeed<'v, 'c, 'i, B> {
+    cx: Cx<B>,
     choices: &'v mut Vec<ChunkChoice>,
     choice: Option<&'c ChoiceHead>,
     recorder: &'c mut Recorder<'i>,
 }
 
-impl<'de> DeserializeSeed<'de> for FirstChoiceSeed<'_, '_, '_> {
+impl<'de, B: Bound> DeserializeSeed<'de> for FirstChoiceSeed<'_, '_, '_, B> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         let Self {
-            format,
+            cx,
             choices,
             choice,
             recorder,
         } = self;
-        choices.reserve_exact(1);
+        cx.bound.check_count(ParseLimit::Choices, 0)?;
+        cx.bound.reserve_first(choices)?;
         choices.push(choice.map(ChoiceHead::restore).unwrap_or_default());
         let Some(place) = choices.last_mut() else {
             return Ok(());
         };
         if !recorder.in_first_choice() {
-            return deserialize_fields_into(deserializer, place, format);
+            return deserialize_fields_into(deserializer, place, cx);
         }
         deserializer.deserialize_map(FirstChoiceVisitor {
-            format,
+            cx,
             place,
             recorder,
         })
@@ -484,13 +668,13 @@ impl<'de> DeserializeSeed<'de> for FirstChoiceSeed<'_, '_, '_> {
 }
 
 /// The first choice while its head may end in it.
-struct FirstChoiceVisitor<'p, 'c, 'i> {
-    format: Format,
+struct FirstChoiceVisitor<'p, 'c, 'i, B> {
+    cx: Cx<B>,
     place: &'p mut ChunkChoice,
     recorder: &'c mut Recorder<'i>,
 }
 
-impl<'de> Visitor<'de> for FirstChoiceVisitor<'_, '_, '_> {
+impl<'de, B: Bound> Visitor<'de> for FirstChoiceVisitor<'_, '_, '_, B> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -499,13 +683,13 @@ impl<'de> Visitor<'de> for FirstChoiceVisitor<'_, '_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let Self {
-            format,
+            cx,
             place,
             recorder,
         } = self;
-        while let Some(key) = map.next_key_seed(KeySeed(format))? {
+        while let Some(key) = map.next_key_seed(KeySeed(cx))? {
             recorder.first_choice_key(&key, place);
-            place.visit_field(key, &mut map, format)?;
+            place.visit_field(key, &mut map, cx)?;
         }
         recorder.left_choices();
         Ok(())

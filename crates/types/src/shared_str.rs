@@ -68,6 +68,15 @@ impl SharedStr {
         Self(Repr::Static(""))
     }
 
+    /// The heap this value holds, as a parse charges it to its budget: none
+    /// for a well-known value, else the text and the `Arc`'s two counters.
+    pub(crate) fn heap_size(&self) -> usize {
+        match &self.0 {
+            Repr::Static(_) => 0,
+            Repr::Shared(text) => text.len() + 2 * size_of::<usize>(),
+        }
+    }
+
     /// A well-known value (see [`WELL_KNOWN`]) without allocating, if `text`
     /// is one.
     pub(crate) fn well_known(text: &[u8]) -> Option<Self> {
@@ -201,6 +210,7 @@ impl Serialize for SharedStr {
 
 impl<'de> Deserialize<'de> for SharedStr {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::lenient::InternSeed::fresh().deserialize_from(deserializer)
+        use crate::lenient::{Cx, Format, InternSeed, Unbounded};
+        InternSeed::fresh(Cx::new(Format::Any, Unbounded)).deserialize_from(deserializer)
     }
 }

@@ -33,7 +33,7 @@ pub struct ToolCallDelta {
     pub extra: Map<String, Value>,
 }
 
-lenient_struct!(ToolCallDelta, "a tool call delta" {
+lenient_struct!(ToolCallDelta, "a tool call delta", counted as ToolCalls {
     index: "index",
     id: "id",
     kind: "type",
@@ -87,7 +87,7 @@ pub struct ToolCall {
     pub extra: Map<String, Value>,
 }
 
-lenient_struct!(ToolCall, "a tool call" {
+lenient_struct!(ToolCall, "a tool call", counted as ToolCalls {
     id: "id",
     kind: "type",
     function: "function",

@@ -311,3 +311,26 @@ fn api_errors_follow_go_openai_rules() {
     let empty: ErrorResponse = serde_json::from_str(r#"{"error":null}"#).unwrap();
     assert_eq!(empty.error, None);
 }
+
+#[test]
+fn api_error_display_is_one_safe_line() {
+    let error: ApiError = serde_json::from_str(
+        r#"{"message":"bad\nINFO forged line\u001b[31m\u202e","code":"x\ry","type":"t\u2028"}"#,
+    )
+    .unwrap();
+    let shown = error.to_string();
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    assert_eq!(
+        shown,
+        r"bad\nINFO forged line\u{1b}[31m\u{202e} (code: x\ry, type: t\u{2028})"
+    );
+    // The fields keep everything.
+    assert!(error.message.contains('\n'));
+    let long = ApiError {
+        message: "é".repeat(5000),
+        ..ApiError::default()
+    };
+    let shown = long.to_string();
+    assert_eq!(shown.chars().count(), ApiError::DISPLAY_MAX + 1);
+    assert!(shown.ends_with('…'));
+}

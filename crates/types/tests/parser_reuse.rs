@@ -8,10 +8,10 @@
 
 use std::path::Path;
 
-use chatstream_types::{ChatCompletionChunk, ChunkParser, StreamPayload};
+use chatstream_types::{ChatCompletionChunk, ChunkParser, ParseError, StreamPayload};
 
 /// The outcome of a parse, comparable: the payload, or the error's message.
-fn outcome(result: Result<StreamPayload, serde_json::Error>) -> Result<StreamPayload, String> {
+fn outcome(result: Result<StreamPayload, ParseError>) -> Result<StreamPayload, String> {
     result.map_err(|error| error.to_string())
 }
 
@@ -20,8 +20,14 @@ fn outcome(result: Result<StreamPayload, serde_json::Error>) -> Result<StreamPay
 fn check(parser: &mut ChunkParser, payload: &[u8]) -> bool {
     let shown = String::from_utf8_lossy(payload);
     let reused = outcome(parser.parse_payload(payload));
-    let fresh = outcome(ChunkParser::new().parse_payload(payload));
+    let fresh_result = ChunkParser::new().parse_payload(payload);
+    let over_a_limit = fresh_result.as_ref().is_err_and(ParseError::is_limit);
+    let fresh = outcome(fresh_result);
     assert_eq!(reused, fresh, "reuse changed the result of {shown:?}");
+    if over_a_limit {
+        // serde_json (no limits) may accept it: nothing to compare.
+        return false;
+    }
     let direct = serde_json::from_slice::<ChatCompletionChunk>(payload);
     match (&fresh, &direct) {
         (Ok(StreamPayload::Chunk(chunk)), Ok(expected)) => {
@@ -531,7 +537,7 @@ fn lookalike_tails() {
 fn long_payloads() {
     let id = "i".repeat(10_000);
     let text = "é🦀\\n".repeat(100_000);
-    let many: Vec<String> = (0..1000)
+    let many: Vec<String> = (0..100)
         .map(|i| format!(r#"{{"index":{i},"delta":{{"content":"{i}"}}}}"#))
         .collect();
     let choices = many.join(",");

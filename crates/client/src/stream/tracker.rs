@@ -2,19 +2,49 @@
 //! finished body from a truncated one; and which chunks carry content, for
 //! the time to first token.
 
-use chatstream_types::ChatCompletionChunk;
-
-use super::MAX_TRACKED_CHOICES;
+use chatstream_types::{ChatCompletionChunk, ParseError, ParseLimit};
 
 /// Which choices were seen and which finished, for the end state.
-#[derive(Debug, Default)]
+///
+/// It holds at most as many choices as the stream's parse limits allow
+/// ([`ParseLimits::max_choices`](chatstream_types::ParseLimits::max_choices),
+/// 128 by default, as the accumulator's), and a chunk that brings one more is
+/// an error: a choice it could not track could not be known to have
+/// finished, and a truncated stream would pass for a finished one.
+#[derive(Debug)]
 pub(super) struct ChoiceTracker {
     /// Sorted by index: (index, finished).
     seen: Vec<(u32, bool)>,
+    max: usize,
+}
+
+/// A stream brought more distinct choices than allowed.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TooManyChoices {
+    pub(super) max: usize,
+}
+
+impl TooManyChoices {
+    /// The typed error, as a payload with too many choices gives.
+    pub(super) fn error(self) -> ParseError {
+        ParseError::Limit {
+            limit: ParseLimit::Choices,
+            max: self.max,
+        }
+    }
 }
 
 impl ChoiceTracker {
-    pub(super) fn observe(&mut self, chunk: &ChatCompletionChunk) {
+    /// A tracker for at most `max` distinct choices.
+    pub(super) fn new(max: usize) -> Self {
+        ChoiceTracker {
+            seen: Vec::new(),
+            max,
+        }
+    }
+
+    /// Notes the choices of `chunk` (and which finished).
+    pub(super) fn observe(&mut self, chunk: &ChatCompletionChunk) -> Result<(), TooManyChoices> {
         for choice in &chunk.choices {
             let finished = choice.finish_reason.is_some();
             match self
@@ -26,12 +56,13 @@ impl ChoiceTracker {
                         slot.1 |= finished;
                     }
                 }
-                Err(at) if self.seen.len() < MAX_TRACKED_CHOICES => {
+                Err(at) if self.seen.len() < self.max => {
                     self.seen.insert(at, (choice.index, finished));
                 }
-                Err(_) => {}
+                Err(_) => return Err(TooManyChoices { max: self.max }),
             }
         }
+        Ok(())
     }
 
     pub(super) fn all_finished(&self) -> bool {

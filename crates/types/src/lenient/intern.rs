@@ -9,32 +9,29 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 
-use super::{Format, utf8};
+use super::{Bound, Cx, utf8};
 use crate::SharedStr;
 
 /// Deserializes a string into a [`SharedStr`], reusing `cache` when the text
 /// is the same as last time (no allocation, no UTF-8 check), and updating it
 /// when not. Well-known values (`""`, `chat.completion.chunk`) never allocate.
-pub(crate) struct InternSeed<'c> {
+pub(crate) struct InternSeed<'c, B> {
     cache: Option<&'c mut Option<SharedStr>>,
-    format: Format,
+    cx: Cx<B>,
 }
 
-impl<'c> InternSeed<'c> {
+impl<'c, B: Bound> InternSeed<'c, B> {
     /// A seed that reuses and updates `cache`.
-    pub(crate) fn new(cache: &'c mut Option<SharedStr>, format: Format) -> Self {
+    pub(crate) fn new(cache: &'c mut Option<SharedStr>, cx: Cx<B>) -> Self {
         Self {
             cache: Some(cache),
-            format,
+            cx,
         }
     }
 
     /// A seed with no cache (for the `Deserialize` impl of [`SharedStr`]).
-    pub(crate) fn fresh() -> InternSeed<'static> {
-        InternSeed {
-            cache: None,
-            format: Format::Any,
-        }
+    pub(crate) fn fresh(cx: Cx<B>) -> InternSeed<'static, B> {
+        InternSeed { cache: None, cx }
     }
 
     /// Deserializes a non-null string (a `null` is an error).
@@ -42,22 +39,30 @@ impl<'c> InternSeed<'c> {
         self,
         deserializer: D,
     ) -> Result<SharedStr, D::Error> {
-        let format = self.format;
+        let format = self.cx.format;
         format.deserialize_string_like(deserializer, self)
     }
 
     /// `bytes` as a [`SharedStr`]: the cached value if the same, else a new
-    /// one (an error if `bytes` is not UTF-8, which only [`Format::Json`] can
-    /// hand out).
+    /// one, charged to the budget (an error if `bytes` is not UTF-8, which
+    /// only [`Format::Json`](super::Format::Json) can hand out).
     fn intern<E: de::Error>(self, bytes: &[u8]) -> Result<SharedStr, E> {
         if let Some(Some(previous)) = self.cache.as_deref() {
             if previous.as_bytes() == bytes {
+                // Charged as if new, so that what a parse may hold does not
+                // depend on what the parser remembers.
+                self.cx.bound.charge(previous.heap_size())?;
                 return Ok(previous.clone());
             }
         }
         let fresh = match SharedStr::well_known(bytes) {
             Some(known) => known,
-            None => SharedStr::from(utf8::<E>(bytes, &"a UTF-8 string")?),
+            None => {
+                let text = utf8::<E>(bytes, &"a UTF-8 string")?;
+                // An `Arc<str>`: the text and two counters.
+                self.cx.bound.charge(text.len() + 2 * size_of::<usize>())?;
+                SharedStr::from(text)
+            }
         };
         if let Some(cache) = self.cache {
             *cache = Some(fresh.clone());
@@ -66,7 +71,7 @@ impl<'c> InternSeed<'c> {
     }
 }
 
-impl<'de> Visitor<'de> for InternSeed<'_> {
+impl<'de, B: Bound> Visitor<'de> for InternSeed<'_, B> {
     type Value = SharedStr;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
@@ -80,16 +85,16 @@ impl<'de> Visitor<'de> for InternSeed<'_> {
 }
 
 /// The optional flavour: `null` gives `None`.
-pub(crate) struct OptionalIntern<'c>(pub(crate) InternSeed<'c>);
+pub(crate) struct OptionalIntern<'c, B>(pub(crate) InternSeed<'c, B>);
 
-impl<'de> DeserializeSeed<'de> for OptionalIntern<'_> {
+impl<'de, B: Bound> DeserializeSeed<'de> for OptionalIntern<'_, B> {
     type Value = Option<SharedStr>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_option(self)
     }
 }
 
-impl<'de> Visitor<'de> for OptionalIntern<'_> {
+impl<'de, B: Bound> Visitor<'de> for OptionalIntern<'_, B> {
     type Value = Option<SharedStr>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string or null")

@@ -10,11 +10,14 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{Format, utf8};
+use super::budget::MAP_ENTRY;
+use super::{Bound, Cx, ValueSeed, utf8};
+use crate::ParseLimit;
 
 /// A map key, borrowed from the input when it has no escapes. Its bytes are
-/// valid UTF-8 in [`Format::Any`]; in [`Format::Json`] only once checked,
-/// which [`Key::store_in`] does (a key that matches a known one is ASCII).
+/// valid UTF-8 in [`Format::Any`](super::Format::Any); in
+/// [`Format::Json`](super::Format::Json) only once checked, which
+/// [`Key::store_in`] does (a key that matches a known one is ASCII).
 pub(crate) struct Key<'de>(Cow<'de, [u8]>);
 
 impl Key<'_> {
@@ -40,34 +43,54 @@ impl Key<'_> {
     /// (a `null` unknown field says nothing, and skipping it saves an
     /// allocation on the providers that send `"stop_reason": null` on every
     /// chunk). An unknown key that is not valid UTF-8 is an error, as serde_json
-    /// would have reported it.
-    pub(crate) fn store_in<'de, A: MapAccess<'de>>(
+    /// would have reported it. The value is read within the budget, and the
+    /// map may hold at most [`max_extra_keys`](crate::ParseLimits::max_extra_keys).
+    pub(crate) fn store_in<'de, A: MapAccess<'de>, B: Bound>(
         self,
         map: &mut A,
         extra: &mut Map<String, Value>,
+        cx: Cx<B>,
     ) -> Result<(), A::Error> {
         let key = utf8::<A::Error>(&self.0, &"a UTF-8 key")?;
-        let value = map.next_value::<Value>()?;
-        if !value.is_null() {
-            extra.insert(key.to_owned(), value);
+        let value = map.next_value_seed(ValueSeed(cx))?;
+        if value.is_null() {
+            return Ok(());
         }
-        Ok(())
+        insert_entry(extra, key, value, cx)
     }
 }
 
-/// The seed of a [`Key`], read as `format` says.
-pub(crate) struct KeySeed(pub(crate) Format);
+/// Inserts `key: value` in `map`, counted against
+/// [`max_extra_keys`](crate::ParseLimits::max_extra_keys) and charged to the
+/// budget.
+pub(crate) fn insert_entry<E: de::Error, B: Bound>(
+    map: &mut Map<String, Value>,
+    key: &str,
+    value: Value,
+    cx: Cx<B>,
+) -> Result<(), E> {
+    cx.bound.check_count(ParseLimit::ExtraKeys, map.len())?;
+    cx.bound.charge(MAP_ENTRY + key.len())?;
+    map.insert(key.to_owned(), value);
+    Ok(())
+}
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
+/// The seed of a [`Key`], read as the context's format says; an owned key
+/// (one with escapes) is charged to its budget.
+pub(crate) struct KeySeed<B>(pub(crate) Cx<B>);
+
+impl<'de, B: Bound> DeserializeSeed<'de> for KeySeed<B> {
     type Value = Key<'de>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
-        self.0.deserialize_string_like(deserializer, KeyVisitor)
+        self.0
+            .format
+            .deserialize_string_like(deserializer, KeyVisitor(self.0.bound))
     }
 }
 
-struct KeyVisitor;
+struct KeyVisitor<B>(B);
 
-impl<'de> Visitor<'de> for KeyVisitor {
+impl<'de, B: Bound> Visitor<'de> for KeyVisitor<B> {
     type Value = Key<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string key")
@@ -76,18 +99,22 @@ impl<'de> Visitor<'de> for KeyVisitor {
         Ok(Key(Cow::Borrowed(v.as_bytes())))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        self.0.charge(v.len())?;
         Ok(Key(Cow::Owned(v.as_bytes().to_owned())))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+        self.0.charge(v.capacity())?;
         Ok(Key(Cow::Owned(v.into_bytes())))
     }
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Key<'de>, E> {
         Ok(Key(Cow::Borrowed(v)))
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Key<'de>, E> {
+        self.0.charge(v.len())?;
         Ok(Key(Cow::Owned(v.to_owned())))
     }
     fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Key<'de>, E> {
+        self.0.charge(v.capacity())?;
         Ok(Key(Cow::Owned(v)))
     }
 }

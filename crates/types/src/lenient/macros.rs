@@ -19,61 +19,105 @@
 /// ```
 macro_rules! lenient_struct {
     ($ty:ident, $expecting:literal { $($field:ident : $($key:literal)|+),* $(,)? }) => {
+        $crate::lenient::lenient_struct!(@impl $ty, $expecting, None, extra {
+            $($field: $($key)|+),*
+        });
+    };
+    ($ty:ident, $expecting:literal, counted as $limit:ident { $($field:ident : $($key:literal)|+),* $(,)? }) => {
+        $crate::lenient::lenient_struct!(@impl $ty, $expecting, Some($crate::ParseLimit::$limit), extra {
+            $($field: $($key)|+),*
+        });
+    };
+    // A struct without an `extra` map: unknown keys are skipped (as a
+    // derived `Deserialize` does).
+    ($ty:ident, $expecting:literal, closed { $($field:ident : $($key:literal)|+),* $(,)? }) => {
+        $crate::lenient::lenient_struct!(@impl $ty, $expecting, None, ignore {
+            $($field: $($key)|+),*
+        });
+    };
+    ($ty:ident, $expecting:literal, closed, counted as $limit:ident { $($field:ident : $($key:literal)|+),* $(,)? }) => {
+        $crate::lenient::lenient_struct!(@impl $ty, $expecting, Some($crate::ParseLimit::$limit), ignore {
+            $($field: $($key)|+),*
+        });
+    };
+    (@unknown extra, $self:ident, $key:ident, $map:ident, $cx:ident) => {
+        $key.store_in($map, &mut $self.extra, $cx)?
+    };
+    (@unknown ignore, $self:ident, $key:ident, $map:ident, $cx:ident) => {{
+        let _ = $key;
+        $map.next_value::<::serde::de::IgnoredAny>()?;
+    }};
+    (@pristine extra, $self:ident) => { $self.extra.is_empty() };
+    (@pristine ignore, $self:ident) => { true };
+    (@check extra, $self:ident, $limits:ident) => {
+        $crate::parse_limits::WithinLimits::check(&$self.extra, $limits)
+    };
+    (@check ignore, $self:ident, $limits:ident) => { Ok(()) };
+    (@impl $ty:ident, $expecting:literal, $count:expr, $unknown:ident { $($field:ident : $($key:literal)|+),* }) => {
         impl $crate::lenient::Pristine for $ty {
             fn is_pristine(&self) -> bool {
                 $($crate::lenient::Pristine::is_pristine(&self.$field) &&)*
-                    self.extra.is_empty()
+                    $crate::lenient::lenient_struct!(@pristine $unknown, self)
+            }
+        }
+
+        impl $crate::parse_limits::WithinLimits for $ty {
+            fn check(&self, limits: &$crate::ParseLimits) -> Result<(), $crate::ParseError> {
+                $($crate::parse_limits::WithinLimits::check(&self.$field, limits)?;)*
+                $crate::lenient::lenient_struct!(@check $unknown, self, limits)
             }
         }
 
         impl $crate::lenient::LenientStruct for $ty {
             const EXPECTING: &'static str = $expecting;
 
-            fn visit_field<'de, A: ::serde::de::MapAccess<'de>>(
+            fn visit_field<'de, A: ::serde::de::MapAccess<'de>, B: $crate::lenient::Bound>(
                 &mut self,
                 key: $crate::lenient::Key<'de>,
                 map: &mut A,
-                format: $crate::lenient::Format,
+                cx: $crate::lenient::Cx<B>,
             ) -> Result<(), A::Error> {
                 match key.bytes() {
                     $(k if $(k == $key.as_bytes())||+ => {
                         map.next_value_seed($crate::lenient::FieldIntoSeed {
                             place: &mut self.$field,
-                            format,
+                            cx,
                         })?;
                     })*
-                    _ => key.store_in(map, &mut self.extra)?,
+                    _ => $crate::lenient::lenient_struct!(@unknown $unknown, self, key, map, cx),
                 }
                 Ok(())
             }
         }
 
         impl $crate::lenient::Lenient for $ty {
-            fn deserialize_in<'de, D: ::serde::Deserializer<'de>>(
+            const COUNT: Option<$crate::ParseLimit> = $count;
+
+            fn deserialize_in<'de, D: ::serde::Deserializer<'de>, B: $crate::lenient::Bound>(
                 deserializer: D,
-                format: $crate::lenient::Format,
+                cx: $crate::lenient::Cx<B>,
             ) -> Result<Self, D::Error> {
                 let mut out = <$ty as ::std::default::Default>::default();
-                $crate::lenient::deserialize_fields_into(deserializer, &mut out, format)?;
+                $crate::lenient::deserialize_fields_into(deserializer, &mut out, cx)?;
                 Ok(out)
             }
 
-            fn deserialize_field_into<'de, D: ::serde::Deserializer<'de>>(
+            fn deserialize_field_into<'de, D: ::serde::Deserializer<'de>, B: $crate::lenient::Bound>(
                 deserializer: D,
                 place: &mut Self,
-                format: $crate::lenient::Format,
+                cx: $crate::lenient::Cx<B>,
             ) -> Result<(), D::Error> {
-                $crate::lenient::deserialize_struct_field_into(deserializer, place, format)
+                $crate::lenient::deserialize_struct_field_into(deserializer, place, cx)
             }
 
-            fn deserialize_push<'de, D: ::serde::Deserializer<'de>>(
+            fn deserialize_push<'de, D: ::serde::Deserializer<'de>, B: $crate::lenient::Bound>(
                 deserializer: D,
                 vec: &mut Vec<Self>,
-                format: $crate::lenient::Format,
+                cx: $crate::lenient::Cx<B>,
             ) -> Result<(), D::Error> {
                 vec.push(<$ty as ::std::default::Default>::default());
                 match vec.last_mut() {
-                    Some(place) => $crate::lenient::deserialize_fields_into(deserializer, place, format),
+                    Some(place) => $crate::lenient::deserialize_fields_into(deserializer, place, cx),
                     None => Ok(()),
                 }
             }
@@ -81,7 +125,7 @@ macro_rules! lenient_struct {
 
         impl<'de> ::serde::Deserialize<'de> for $ty {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                <$ty as $crate::lenient::Lenient>::deserialize_in(deserializer, $crate::lenient::Format::Any)
+                $crate::lenient::deserialize_unlimited(deserializer)
             }
         }
     };
@@ -151,36 +195,46 @@ macro_rules! string_enum {
         }
 
         impl $crate::lenient::Lenient for $ty {
-            fn deserialize_in<'de, D: ::serde::Deserializer<'de>>(
+            fn deserialize_in<'de, D: ::serde::Deserializer<'de>, B: $crate::lenient::Bound>(
                 deserializer: D,
-                format: $crate::lenient::Format,
+                cx: $crate::lenient::Cx<B>,
             ) -> Result<Self, D::Error> {
-                struct EnumVisitor;
-                impl<'de> ::serde::de::Visitor<'de> for EnumVisitor {
+                struct EnumVisitor<B>(B);
+                impl<'de, B: $crate::lenient::Bound> ::serde::de::Visitor<'de> for EnumVisitor<B> {
                     type Value = $ty;
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str("a string")
                     }
                     fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$ty, E> {
-                        Ok($ty::from(v))
+                        match $ty::known(v.as_bytes()) {
+                            Some(known) => Ok(known),
+                            None => {
+                                self.0.charge(v.len())?;
+                                Ok($ty::Other(v.to_owned()))
+                            }
+                        }
                     }
                     fn visit_string<E: ::serde::de::Error>(self, v: String) -> Result<$ty, E> {
+                        self.0.charge(v.capacity())?;
                         Ok($ty::from(v))
                     }
                     fn visit_bytes<E: ::serde::de::Error>(self, v: &[u8]) -> Result<$ty, E> {
                         match $ty::known(v) {
                             Some(known) => Ok(known),
-                            None => $crate::lenient::utf8::<E>(v, &self).map($ty::from),
+                            None => {
+                                let text = $crate::lenient::utf8::<E>(v, &self)?;
+                                self.visit_str(text)
+                            }
                         }
                     }
                 }
-                format.deserialize_string_like(deserializer, EnumVisitor)
+                cx.format.deserialize_string_like(deserializer, EnumVisitor(cx.bound))
             }
         }
 
         impl<'de> ::serde::Deserialize<'de> for $ty {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                <$ty as $crate::lenient::Lenient>::deserialize_in(deserializer, $crate::lenient::Format::Any)
+                $crate::lenient::deserialize_unlimited(deserializer)
             }
         }
     };
