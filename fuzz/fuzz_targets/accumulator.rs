@@ -6,17 +6,19 @@
 //! array of parts (text, thinking, image, odd shapes); refusal, both names of
 //! reasoning, legacy `function_call`, finish reasons, usage — which are
 //! written as JSON, parsed with `ChunkParser` and pushed into an
-//! `Accumulator` limited to 8 choices, 8 tool calls per choice and 64 KiB of
-//! text (or a smaller text limit the input picks).
+//! `Accumulator` limited to 8 choices, 8 tool calls per choice and 1 MiB held
+//! (or a smaller `max_bytes` the input picks).
 //!
 //! Checked:
 //!
 //! - nothing panics, and every generated chunk parses;
-//! - a push fails exactly when the chunk takes the stream past a limit (a
-//!   model counts choices, tool calls and text bytes), and only with the error
-//!   of a limit that was passed;
+//! - a push that takes the stream past the choice or tool-call limit (a model
+//!   counts them) fails with that limit's error, unless it passed
+//!   `max_bytes` first; a push whose text alone passes `max_bytes` (text
+//!   counts twice its length) fails; a push fails only with a limit error;
 //! - the choice count and each choice's tool-call count never exceed the
-//!   limits, and the text held never exceeds `max_text_bytes`, even after
+//!   limits, and what the accumulator holds (`held_bytes`) never exceeds
+//!   `max_bytes` and counts at least twice the text it holds, even after
 //!   errors (pushing on after an error is allowed);
 //! - until the first error, the folded state equals the model's: each
 //!   choice's content is the concatenation of its content deltas (string and
@@ -53,24 +55,19 @@ use model::*;
 // ---------------------------------------------------------------------------
 
 fuzz_target!(|input: Input| {
-    let text_limit = input
+    let max_bytes = input
         .small_text_limit
-        .map_or(64 * 1024, |n| usize::from(n % 2048));
+        .map_or(1 << 20, |n| usize::from(n % 2048) * 32);
+    // Text counts twice its length: the model's text passes at half.
+    let text_limit = max_bytes / 2;
     let limits = AccumulatorLimits::default()
         .max_choices(MAX_CHOICES)
         .max_tool_calls(MAX_TOOL_CALLS)
-        .max_text_bytes(text_limit);
+        .max_bytes(max_bytes);
     let mut accumulator = Accumulator::with_limits(limits);
     let mut parser = ChunkParser::new();
     let mut model = Model::default();
     let mut failed = false;
-    // Known finding (see `parts_content_past_the_text_limit_is_kept` in
-    // crates/types/tests/fuzz_regressions.rs): text and thinking *parts* are
-    // appended before the budget is checked, so after a `TooMuchText` on a
-    // chunk with array content the accumulator holds more than the limit.
-    // Once that happened, the text cap is not checked for the rest of the
-    // input, so that the target keeps looking for other bugs.
-    let mut parts_overshoot = false;
     let mut finished_choices = HashSet::new();
     let mut done_calls = HashSet::new();
 
@@ -126,7 +123,9 @@ fuzz_target!(|input: Input| {
             _ => {}
         });
 
-        // Errors: exactly when (and only as) the model passed a limit.
+        // Errors: when the model passed a limit, and only limit errors; a
+        // push may also pass `max_bytes` with what the model does not count
+        // (ids, names, the slots of choices and tool calls).
         if !failed {
             let any = passed.choices || passed.tool_calls || passed.text;
             match result {
@@ -143,17 +142,13 @@ fuzz_target!(|input: Input| {
                         "{result:?} {passed:?}"
                     )
                 }
-                Err(AccumulateError::TooMuchText { limit }) => {
-                    assert!(passed.text && limit == text_limit, "{result:?} {passed:?}")
+                Err(AccumulateError::TooLarge { limit }) => {
+                    assert_eq!(limit, max_bytes, "{result:?} {passed:?}")
                 }
                 Err(other) => panic!("unexpected error {other:?}"),
             }
         }
-
-        if matches!(result, Err(AccumulateError::TooMuchText { .. })) && has_parts(chunk_in) {
-            parts_overshoot = true;
-        }
-        check_bounds(&accumulator, text_limit, parts_overshoot);
+        check_bounds(&accumulator, max_bytes);
         if result.is_err() {
             failed = true;
         }
@@ -165,7 +160,7 @@ fuzz_target!(|input: Input| {
         }
     }
     let snapshot = accumulator.snapshot();
-    check_completion(&snapshot, text_limit, parts_overshoot);
+    check_completion(&snapshot, max_bytes);
     assert_eq!(
         snapshot,
         accumulator.finish(),
@@ -173,7 +168,7 @@ fuzz_target!(|input: Input| {
     );
 });
 
-/// Bytes of text the accumulator holds (what `max_text_bytes` caps).
+/// Bytes of text the accumulator holds (counted twice in `held_bytes`).
 fn held_text(completion: &ChatCompletion) -> usize {
     completion
         .choices
@@ -199,17 +194,7 @@ fn held_text(completion: &ChatCompletion) -> usize {
         .sum()
 }
 
-/// Whether a chunk has array content (text or thinking parts).
-fn has_parts(chunk: &ChunkIn) -> bool {
-    chunk.choices.iter().flatten().flatten().any(|choice| {
-        choice
-            .delta
-            .as_ref()
-            .is_some_and(|d| matches!(d.content, Some(ContentIn::Parts(_))))
-    })
-}
-
-fn check_bounds(accumulator: &Accumulator, text_limit: usize, parts_overshoot: bool) {
+fn check_bounds(accumulator: &Accumulator, max_bytes: usize) {
     assert!(
         accumulator.choices().len() <= MAX_CHOICES,
         "too many choices held"
@@ -220,18 +205,20 @@ fn check_bounds(accumulator: &Accumulator, text_limit: usize, parts_overshoot: b
             "too many tool calls held"
         );
     }
-    let held = held_text(&accumulator.snapshot());
+    let held = accumulator.held_bytes();
+    assert!(held <= max_bytes, "holds {held} bytes > max_bytes {max_bytes}");
+    let text = held_text(&accumulator.snapshot());
     assert!(
-        parts_overshoot || held <= text_limit,
-        "holds {held} bytes of text > max_text_bytes {text_limit}"
+        2 * text <= held,
+        "holds {text} bytes of text but counts only {held}"
     );
 }
 
-fn check_completion(completion: &ChatCompletion, text_limit: usize, parts_overshoot: bool) {
+fn check_completion(completion: &ChatCompletion, max_bytes: usize) {
     let held = held_text(completion);
     assert!(
-        parts_overshoot || held <= text_limit,
-        "completion holds {held} bytes > {text_limit}"
+        2 * held <= max_bytes,
+        "completion holds {held} bytes of text > half of {max_bytes}"
     );
     let indices: Vec<u32> = completion.choices.iter().map(|c| c.index).collect();
     assert!(

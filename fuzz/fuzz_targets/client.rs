@@ -25,7 +25,13 @@
 //!   `Transport` error unless it had already ended at `[DONE]`;
 //! - the other shapes (a JSON body with a 200, no content type, an HTML
 //!   page, an error status) keep the contract and never panic; an error
-//!   status is always an `Http` error.
+//!   status is always an `Http` error;
+//! - the response head is hostile too: every read carries headers the
+//!   client interprets (`retry-after` in its three forms, `retry-after-ms`,
+//!   `x-ratelimit-*`, `x-request-id`, `content-type`, `content-length`,
+//!   `x-should-retry`) with values picked from absurd numbers and dates or cut
+//!   from the input; reading them (`rate_limits`, `retry_after`,
+//!   `request_id`) never panics, and a server-given wait is never past 60 s.
 
 #![no_main]
 
@@ -34,8 +40,11 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use chatstream::{ChatCompletionStream, Client, EndState, ErrorKind};
+use http::{HeaderName, HeaderValue};
 use chatstream_types::ChatCompletionChunk;
 use hyper::body::{Body, Frame};
 use libfuzzer_sys::fuzz_target;
@@ -128,12 +137,15 @@ fuzz_target!(|input: &[u8]| {
     let mut rng = Rng(fnv1a(input) | 1);
     let client = &clients()[(rng.next() % 3) as usize];
 
+    let headers = hostile_headers(&body, &mut rng);
+    let read = |status: u16, content_type, pieces, fail_at_end| {
+        read(client, status, content_type, &headers, pieces, fail_at_end)
+    };
     let stream_type = ("content-type", "text/event-stream; charset=utf-8");
-    let whole = read(client, 200, Some(stream_type), vec![body.clone()], false);
+    let whole = read(200, Some(stream_type), vec![body.clone()], false);
     check_contract(&whole, None);
 
     let random = read(
-        client,
         200,
         Some(stream_type),
         random_pieces(&body, &mut rng),
@@ -142,7 +154,7 @@ fuzz_target!(|input: &[u8]| {
     assert_eq!(whole, random, "random pieces differ from the whole body");
     if body.len() <= 2048 {
         let bytes = (0..body.len()).map(|i| body.slice(i..i + 1)).collect();
-        let bytewise = read(client, 200, Some(stream_type), bytes, false);
+        let bytewise = read(200, Some(stream_type), bytes, false);
         assert_eq!(
             whole, bytewise,
             "one byte at a time differs from the whole body"
@@ -150,7 +162,6 @@ fuzz_target!(|input: &[u8]| {
     }
 
     let cut = read(
-        client,
         200,
         Some(stream_type),
         random_pieces(&body, &mut rng),
@@ -194,7 +205,6 @@ fuzz_target!(|input: &[u8]| {
         _ => (502, Some(("content-type", "text/html"))),
     };
     let other = read(
-        client,
         status,
         content_type,
         random_pieces(&body, &mut rng),
@@ -203,16 +213,79 @@ fuzz_target!(|input: &[u8]| {
     check_contract(&other, (status != 200).then_some(ErrorKind::Http));
 });
 
+/// Values a hostile server might put in the headers the client reads.
+const ABSURD: &[&str] = &[
+    "1e20",
+    "1e308",
+    "-1",
+    "-0",
+    "NaN",
+    "inf",
+    "18446744073709551616",
+    "99999999999999999999999999",
+    "0.000000000000000000001",
+    "Sun, 06 Nov 999999999999999999 08:49:37 GMT",
+    "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
+    "Fri, 31 Dec 9999 23:59:60 GMT",
+    "Thu, 01 Jan 1970 00:00:00 GMT",
+    "Sun, 99999999999999999999 Nov 2024 08:49:37 GMT",
+    "1h2m3.5s",
+    "99999999999999999999h",
+    "1e400s",
+    "6m0s",
+    "",
+    "true",
+    "text/event-stream; charset=\"",
+];
+
+/// The headers the client interprets.
+const NAMES: &[&str] = &[
+    "retry-after",
+    "retry-after-ms",
+    "x-should-retry",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+    "x-request-id",
+];
+
+/// A few of [`NAMES`] with absurd values or bytes cut from `body` (those
+/// that are valid header values).
+fn hostile_headers(body: &Bytes, rng: &mut Rng) -> Vec<(HeaderName, HeaderValue)> {
+    let count = rng.next() % 6;
+    (0..count)
+        .filter_map(|_| {
+            let name = NAMES[(rng.next() % NAMES.len() as u64) as usize];
+            let value = if rng.next() % 2 == 0 || body.is_empty() {
+                HeaderValue::from_static(ABSURD[(rng.next() % ABSURD.len() as u64) as usize])
+            } else {
+                let start = (rng.next() % body.len() as u64) as usize;
+                let len = 1 + (rng.next() % 48) as usize;
+                let end = (start + len).min(body.len());
+                HeaderValue::from_bytes(&body[start..end]).ok()?
+            };
+            Some((HeaderName::from_static(name), value))
+        })
+        .collect()
+}
+
 /// Reads the response to its end.
 fn read(
     client: &Client,
     status: u16,
     content_type: Option<(&str, &str)>,
+    headers: &[(HeaderName, HeaderValue)],
     pieces: Vec<Bytes>,
     fail_at_end: bool,
 ) -> Outcome {
     let mut response = http::Response::builder().status(status);
     if let Some((name, value)) = content_type {
+        response = response.header(name, value);
+    }
+    for (name, value) in headers {
         response = response.header(name, value);
     }
     let response = response
@@ -225,6 +298,9 @@ fn read(
         let mut stream: ChatCompletionStream = match client.stream_from_response(response).await {
             Ok(stream) => stream,
             Err(error) => {
+                let wait = error.retry_after();
+                assert!(wait.is_none_or(|wait| wait <= Duration::from_secs(60)));
+                let _ = (error.request_id(), error.to_string(), format!("{error:?}"));
                 return Outcome {
                     chunks: Vec::new(),
                     error: Some(error.kind()),
@@ -233,6 +309,12 @@ fn read(
                 };
             }
         };
+        let limits = stream.rate_limits();
+        let _ = (
+            limits.reset_requests_after(),
+            limits.reset_tokens_after(),
+            stream.request_id(),
+        );
         let mut chunks = Vec::new();
         let mut error = None;
         while let Some(item) = stream.next().await {

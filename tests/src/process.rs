@@ -42,6 +42,14 @@ fn parse_status(status: &str) -> Result<Memory, String> {
     })
 }
 
+/// Resets the peak resident set (`VmHWM`) to the resident set now, so that
+/// a later [`memory`] tells the peak of what follows alone (Linux 4.0 and
+/// later: `5` written to `/proc/self/clear_refs`).
+pub fn reset_peak() -> Result<(), String> {
+    fs::write("/proc/self/clear_refs", "5")
+        .map_err(|e| format!("cannot reset the peak resident set: {e}"))
+}
+
 /// The soft limit on open files (`None`: unlimited).
 pub fn open_files_limit() -> Result<Option<u64>, String> {
     let limits = fs::read_to_string("/proc/self/limits")

@@ -30,13 +30,16 @@
 //!
 //! A hostile stream cannot make the accumulator allocate by index: choices and
 //! tool calls live in sorted vectors holding only the indices that occur (an
-//! index of 4 000 000 costs one slot, not four million), their number is capped,
-//! and so is the total text held. See [`AccumulatorLimits`].
+//! index of 4 000 000 costs one slot, not four million), their number is
+//! capped, and so is everything it holds — text, ids, logprobs, filter
+//! results, fields kept as sent — each counted as the most memory it can
+//! cost. See [`AccumulatorLimits`].
 
 use serde_json::{Map, Value};
 
 use crate::{
-    AccumulatorEvent, ChatCompletion, ChatCompletionChunk, PromptFilterResult, ServiceTier, Usage,
+    AccumulatorEvent, ChatCompletion, ChatCompletionChunk, ContentFilterResults, DetectionResult,
+    PromptFilterResult, ServiceTier, SeverityResult, Usage,
 };
 
 mod choice;
@@ -44,8 +47,8 @@ mod limits;
 mod view;
 
 use choice::{ChoiceState, choice_slot};
-use limits::TextBudget;
 pub use limits::{AccumulateError, AccumulatorLimits};
+use limits::{Held, allocation, map_size, value_size};
 pub use view::{ChoiceView, ToolCallView};
 
 /// Folds the chunks of one stream into a final [`ChatCompletion`], and reports
@@ -87,7 +90,8 @@ pub use view::{ChoiceView, ToolCallView};
 pub struct Accumulator {
     limits: AccumulatorLimits,
     chunks: u64,
-    text_bytes: usize,
+    /// What it holds, as counted against `limits.max_bytes`.
+    held_bytes: usize,
     id: String,
     created: i64,
     model: String,
@@ -130,48 +134,56 @@ impl Accumulator {
         F: FnMut(AccumulatorEvent<'_>),
     {
         self.chunks += 1;
-        if self.id.is_empty() && !chunk.id.is_empty() {
-            self.id = chunk.id.as_str().to_owned();
-        }
-        if self.model.is_empty() && !chunk.model.is_empty() {
-            self.model = chunk.model.as_str().to_owned();
-        }
+        let limits = self.limits;
+        let mut held = Held {
+            used: &mut self.held_bytes,
+            limit: limits.max_bytes,
+        };
+        held.first_non_empty(&mut self.id, Some(&chunk.id))?;
+        held.first_non_empty(&mut self.model, Some(&chunk.model))?;
         if self.created == 0 {
             self.created = chunk.created;
         }
         if let Some(fingerprint) = &chunk.system_fingerprint {
             if self.system_fingerprint.is_none() && !fingerprint.is_empty() {
+                held.take(fingerprint.len())?;
                 self.system_fingerprint = Some(fingerprint.as_str().to_owned());
             }
         }
         if chunk.service_tier.is_some() {
-            self.service_tier.clone_from(&chunk.service_tier);
+            held.replace(&mut self.service_tier, &chunk.service_tier, |tier| {
+                tier.as_ref().map_or(0, |tier| tier.as_str().len())
+            })?;
         }
         if let Some(usage) = chunk.usage.as_deref() {
-            match &mut self.usage {
-                Some(held) => held.clone_from(usage),
-                None => self.usage = Some(usage.clone()),
-            }
+            let usage = Some(usage.clone());
+            held.replace(&mut self.usage, &usage, |usage| {
+                usage.as_ref().map_or(0, usage_size)
+            })?;
         }
         for results in [&chunk.prompt_filter_results, &chunk.prompt_annotations]
             .into_iter()
             .flatten()
         {
-            self.prompt_filter_results
-                .get_or_insert_with(Vec::new)
-                .extend(results.iter().cloned());
+            let into = self.prompt_filter_results.get_or_insert_with(Vec::new);
+            for result in results {
+                held.take(2 * size_of::<PromptFilterResult>() + filter_result_size(result))?;
+                into.push(result.clone());
+            }
         }
-        merge_extra(&mut self.extra, &chunk.extra);
+        merge_extra(&mut self.extra, &chunk.extra, &mut held)?;
         for choice in &chunk.choices {
-            let limits = self.limits;
-            let slot = choice_slot(&mut self.choices, choice.index, limits.max_choices)?;
-            let mut budget = TextBudget {
-                used: &mut self.text_bytes,
-                limit: limits.max_text_bytes,
-            };
-            slot.apply(choice, &limits, &mut budget, &mut on_event)?;
+            let slot = choice_slot(&mut self.choices, choice.index, &limits, &mut held)?;
+            slot.apply(choice, &limits, &mut held, &mut on_event)?;
         }
         Ok(())
+    }
+
+    /// What the accumulator holds, in bytes, as counted against
+    /// [`max_bytes`](AccumulatorLimits::max_bytes) (an upper bound of its
+    /// memory, beyond a few bytes per buffer).
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
     }
 
     /// How many chunks were folded in.
@@ -242,16 +254,71 @@ impl Accumulator {
     }
 }
 
+/// Merges fields kept as sent: each key takes its last value; what is held
+/// is counted.
 #[inline]
-fn merge_extra(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+fn merge_extra(
+    into: &mut Map<String, Value>,
+    from: &Map<String, Value>,
+    held: &mut Held<'_>,
+) -> Result<(), AccumulateError> {
     // Usually empty: skip the call and the iterator.
-    if !from.is_empty() {
-        merge_extra_entries(into, from);
+    if from.is_empty() {
+        return Ok(());
     }
+    merge_extra_entries(into, from, held)
 }
 
-fn merge_extra_entries(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+fn merge_extra_entries(
+    into: &mut Map<String, Value>,
+    from: &Map<String, Value>,
+    held: &mut Held<'_>,
+) -> Result<(), AccumulateError> {
     for (key, value) in from {
-        into.insert(key.clone(), value.clone());
+        match into.get_mut(key) {
+            Some(slot) => held.replace(slot, value, value_size)?,
+            None => {
+                held.take(
+                    crate::lenient::budget::MAP_ENTRY
+                        .saturating_add(allocation(key.len()))
+                        .saturating_add(value_size(value)),
+                )?;
+                into.insert(key.clone(), value.clone());
+            }
+        }
     }
+    Ok(())
+}
+
+/// What a usage object holds beyond its numbers: its fields kept as sent.
+fn usage_size(usage: &Usage) -> usize {
+    let details = |extra: Option<&Map<String, Value>>| extra.map_or(0, map_size);
+    map_size(&usage.extra)
+        + details(usage.prompt_tokens_details.as_ref().map(|d| &d.extra))
+        + details(usage.completion_tokens_details.as_ref().map(|d| &d.extra))
+}
+
+/// What a content-filter result holds beyond its own slot.
+fn filter_result_size(result: &PromptFilterResult) -> usize {
+    map_size(&result.extra)
+        + result
+            .content_filter_results
+            .as_ref()
+            .map_or(0, filter_results_size)
+}
+
+/// What content-filter results hold: their fields kept as sent, and those of
+/// each category.
+pub(super) fn filter_results_size(results: &ContentFilterResults) -> usize {
+    let severity = |r: &Option<SeverityResult>| r.as_ref().map_or(0, |r| map_size(&r.extra));
+    let detection = |r: &Option<DetectionResult>| r.as_ref().map_or(0, |r| map_size(&r.extra));
+    map_size(&results.extra)
+        + severity(&results.hate)
+        + severity(&results.self_harm)
+        + severity(&results.sexual)
+        + severity(&results.violence)
+        + detection(&results.jailbreak)
+        + detection(&results.profanity)
+        + detection(&results.protected_material_text)
+        + detection(&results.protected_material_code)
 }

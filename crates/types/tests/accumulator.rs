@@ -264,7 +264,16 @@ fn hostile_indices_cost_one_slot_each_and_are_capped() {
         .unwrap_err();
     assert_eq!(err, AccumulateError::TooManyToolCalls { limit: 2 });
 
-    let mut accumulator = Accumulator::with_limits(AccumulatorLimits::default().max_text_bytes(4));
+    // Room for the choice and "abcd" (counted twice, as a growing string
+    // may reserve as much again), not one byte more.
+    let mut probe = Accumulator::new();
+    probe
+        .push(&chunk(
+            r#"{"choices":[{"index":0,"delta":{"content":"abcd"}}]}"#,
+        ))
+        .unwrap();
+    let room = probe.held_bytes();
+    let mut accumulator = Accumulator::with_limits(AccumulatorLimits::default().max_bytes(room));
     accumulator
         .push(&chunk(
             r#"{"choices":[{"index":0,"delta":{"content":"abcd"}}]}"#,
@@ -275,7 +284,8 @@ fn hostile_indices_cost_one_slot_each_and_are_capped() {
             r#"{"choices":[{"index":0,"delta":{"reasoning":"e"}}]}"#,
         ))
         .unwrap_err();
-    assert_eq!(err, AccumulateError::TooMuchText { limit: 4 });
+    assert_eq!(err, AccumulateError::TooLarge { limit: room });
+    assert_eq!(accumulator.held_bytes(), room);
     assert_eq!(
         accumulator.finish().choices[0].message.text().as_deref(),
         Some("abcd")

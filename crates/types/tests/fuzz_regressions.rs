@@ -107,11 +107,18 @@ fn chunk_parser_cache_across_payloads() {
     }
 }
 
-fn small_limits(text: usize) -> AccumulatorLimits {
+fn small_limits(bytes: usize) -> AccumulatorLimits {
     AccumulatorLimits::default()
         .max_choices(8)
         .max_tool_calls(8)
-        .max_text_bytes(text)
+        .max_bytes(bytes)
+}
+
+/// What an accumulator holds after `chunk` alone: the room it needs.
+fn room_for(chunk: &ChatCompletionChunk) -> usize {
+    let mut accumulator = Accumulator::new();
+    accumulator.push(chunk).unwrap();
+    accumulator.held_bytes()
 }
 
 fn chunk(value: Value) -> ChatCompletionChunk {
@@ -190,7 +197,7 @@ fn accumulator_fuzz_sequence_folds_like_the_model() {
 fn accumulator_limit_errors_as_the_fuzz_model_predicts() {
     // A ninth choice, a ninth tool call, and string text past the limit: each
     // push fails with its limit, and string text is not kept.
-    let mut accumulator = Accumulator::with_limits(small_limits(16));
+    let mut accumulator = Accumulator::with_limits(small_limits(1 << 20));
     for index in 0..8u32 {
         accumulator
             .push(&chunk(json!({"choices":[{"index":index * 1000}]})))
@@ -205,10 +212,13 @@ fn accumulator_limit_errors_as_the_fuzz_model_predicts() {
     assert_eq!(tools, Err(AccumulateError::TooManyToolCalls { limit: 8 }));
     assert_eq!(accumulator.choice(0).unwrap().tool_calls().len(), 8);
 
-    let mut accumulator = Accumulator::with_limits(small_limits(4));
+    // Room for the choice and four bytes of text, counted twice.
+    let room = room_for(&chunk(json!({"choices":[{"delta":{"content":"hell"}}]})));
+    let mut accumulator = Accumulator::with_limits(small_limits(room));
     let text = accumulator.push(&chunk(json!({"choices":[{"delta":{"content":"hello"}}]})));
-    assert_eq!(text, Err(AccumulateError::TooMuchText { limit: 4 }));
+    assert_eq!(text, Err(AccumulateError::TooLarge { limit: room }));
     assert_eq!(accumulator.choice(0).unwrap().content(), "");
+    assert!(accumulator.held_bytes() <= room);
 }
 
 // ---------------------------------------------------------------------------
@@ -221,16 +231,18 @@ fn parts_content_past_the_text_limit_is_not_kept() {
     // appended before the budget was checked, so a failed push left the text
     // in place and repeated pushes grew it without bound. Now the parts are
     // taken back when they do not fit.
-    let mut accumulator = Accumulator::with_limits(small_limits(4));
+    let room = room_for(&chunk(json!({"choices":[{"delta":{"content":"hell"}}]})));
+    let mut accumulator = Accumulator::with_limits(small_limits(room));
     let parts = chunk(json!({"choices":[{"delta":{"content":[
         {"type":"text","text":"hello"},
         {"type":"thinking","thinking":[{"type":"text","text":"world"}]}]}}]}));
     let error = accumulator.push(&parts);
-    assert_eq!(error, Err(AccumulateError::TooMuchText { limit: 4 }));
+    assert_eq!(error, Err(AccumulateError::TooLarge { limit: room }));
     let _ = accumulator.push(&parts);
     let choice = accumulator.choice(0).unwrap();
     let held = choice.content().len() + choice.reasoning().len();
-    assert!(held <= 4, "holds {held} bytes of text past a 4-byte limit");
+    assert!(held <= 4, "holds {held} bytes of text past the room for 4");
+    assert!(accumulator.held_bytes() <= room);
 }
 
 #[test]

@@ -7,12 +7,12 @@
 
 use serde_json::{Map, Value};
 
-use super::limits::TextBudget;
-use super::merge_extra;
+use super::limits::{Held, allocation};
+use super::{filter_results_size, merge_extra};
 use crate::{
     AccumulateError, AccumulatorEvent, AccumulatorLimits, ChatCompletionMessage, Choice,
     ChoiceLogprobs, ChunkChoice, Content, ContentFilterResults, FinishReason, FunctionCall, Role,
-    ToolCall, ToolCallDelta, ToolType,
+    TokenLogprob, ToolCall, ToolCallDelta, ToolType,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -66,13 +66,23 @@ impl ToolCallState {
     }
 }
 
-/// The slot for `index` in a sorted vector, inserted if new (within `limit`).
+/// The room a tool call takes besides its text: its slot in a growing
+/// vector (counted twice) and the first room its arguments get.
+const TOOL_CALL_SLOT: usize = 2 * size_of::<ToolCallState>() + ARGUMENTS_START;
+
+/// The room the arguments of a new tool call start with.
+const ARGUMENTS_START: usize = 64;
+
+/// The slot for `index` in a sorted vector, inserted if new (within the
+/// limits, and counted).
 #[inline]
-pub(super) fn choice_slot(
-    choices: &mut Vec<ChoiceState>,
+pub(super) fn choice_slot<'c>(
+    choices: &'c mut Vec<ChoiceState>,
     index: u32,
-    limit: usize,
-) -> Result<&mut ChoiceState, AccumulateError> {
+    limits: &AccumulatorLimits,
+    held: &mut Held<'_>,
+) -> Result<&'c mut ChoiceState, AccumulateError> {
+    let limit = limits.max_choices;
     // Usually one choice, or the last one again.
     let last = choices.len().checked_sub(1);
     let found = match last.filter(|&at| choices.get(at).is_some_and(|c| c.index == index)) {
@@ -85,6 +95,7 @@ pub(super) fn choice_slot(
             if choices.len() >= limit {
                 return Err(AccumulateError::TooManyChoices { limit });
             }
+            held.take(2 * size_of::<ChoiceState>())?;
             choices.insert(
                 at,
                 ChoiceState {
@@ -100,20 +111,12 @@ pub(super) fn choice_slot(
         .ok_or(AccumulateError::TooManyChoices { limit })
 }
 
-fn first_non_empty(slot: &mut String, value: Option<&str>) {
-    if slot.is_empty() {
-        if let Some(value) = value {
-            slot.push_str(value);
-        }
-    }
-}
-
 impl ChoiceState {
     pub(super) fn apply<F>(
         &mut self,
         choice: &ChunkChoice,
         limits: &AccumulatorLimits,
-        budget: &mut TextBudget<'_>,
+        budget: &mut Held<'_>,
         on_event: &mut F,
     ) -> Result<(), AccumulateError>
     where
@@ -123,6 +126,7 @@ impl ChoiceState {
         let delta = &choice.delta;
         if let Some(role) = &delta.role {
             if self.role.is_none() && !role.as_str().is_empty() {
+                budget.take(role.as_str().len())?;
                 self.role = Some(role.clone());
             }
         }
@@ -142,7 +146,7 @@ impl ChoiceState {
             if self.reasoning.len() > before {
                 // Parts are measured by appending them; over the budget, they
                 // are taken back so the accumulator never holds more.
-                if let Err(error) = budget.take(self.reasoning.len() - before) {
+                if let Err(error) = budget.take(2 * (self.reasoning.len() - before)) {
                     self.reasoning.truncate(before);
                     return Err(error);
                 }
@@ -172,7 +176,7 @@ impl ChoiceState {
                 let start = self.content.len();
                 parts.append_text_to(&mut self.content);
                 if self.content.len() > start {
-                    if let Err(error) = budget.take(self.content.len() - start) {
+                    if let Err(error) = budget.take(2 * (self.content.len() - start)) {
                         self.content.truncate(start);
                         return Err(error);
                     }
@@ -203,7 +207,7 @@ impl ChoiceState {
 
         if let Some(function) = &delta.function_call {
             let (name, arguments) = self.function_call.get_or_insert_with(Default::default);
-            first_non_empty(name, function.name.as_deref().filter(|n| !n.is_empty()));
+            budget.first_non_empty(name, function.name.as_deref())?;
             if let Some(piece) = &function.arguments {
                 budget.append(arguments, piece)?;
             }
@@ -216,8 +220,11 @@ impl ChoiceState {
                 (&logprobs.refusal, &mut into.refusal),
             ] {
                 if let Some(entries) = from {
-                    to.get_or_insert_with(Vec::new)
-                        .extend(entries.iter().cloned());
+                    let to = to.get_or_insert_with(Vec::new);
+                    for entry in entries {
+                        budget.take(logprob_size(entry))?;
+                        to.push(entry.clone());
+                    }
                 }
             }
         }
@@ -226,10 +233,17 @@ impl ChoiceState {
         if choice.content_filter_results.is_some()
             && self.content_filter_results != choice.content_filter_results
         {
-            self.content_filter_results
-                .clone_from(&choice.content_filter_results);
+            budget.replace(
+                &mut self.content_filter_results,
+                &choice.content_filter_results,
+                |results| {
+                    results.as_deref().map_or(0, |results| {
+                        size_of::<ContentFilterResults>() + filter_results_size(results)
+                    })
+                },
+            )?;
         }
-        merge_extra(&mut self.extra, &choice.extra);
+        merge_extra(&mut self.extra, &choice.extra, budget)?;
 
         if let Some(reason) = &choice.finish_reason {
             self.finish_reason = Some(reason.clone());
@@ -245,7 +259,7 @@ impl ChoiceState {
         &mut self,
         fragment: &ToolCallDelta,
         limits: &AccumulatorLimits,
-        budget: &mut TextBudget<'_>,
+        budget: &mut Held<'_>,
         on_event: &mut F,
     ) -> Result<(), AccumulateError>
     where
@@ -285,6 +299,7 @@ impl ChoiceState {
                 if self.tool_calls.len() >= limit {
                     return Err(AccumulateError::TooManyToolCalls { limit });
                 }
+                budget.take(TOOL_CALL_SLOT)?;
                 self.tool_calls.insert(
                     at,
                     ToolCallState {
@@ -299,25 +314,25 @@ impl ChoiceState {
         let Some(call) = self.tool_calls.get_mut(at) else {
             return Err(AccumulateError::TooManyToolCalls { limit });
         };
-        first_non_empty(&mut call.id, id);
+        budget.first_non_empty(&mut call.id, id)?;
         if call.kind.is_none() {
-            call.kind = fragment
+            if let Some(kind) = fragment
                 .kind
-                .clone()
-                .filter(|kind| !kind.as_str().is_empty());
+                .as_ref()
+                .filter(|kind| !kind.as_str().is_empty())
+            {
+                budget.take(kind.as_str().len())?;
+                call.kind = Some(kind.clone());
+            }
         }
         let function = fragment.function.as_ref();
-        first_non_empty(
-            &mut call.name,
-            function
-                .and_then(|f| f.name.as_deref())
-                .filter(|name| !name.is_empty()),
-        );
+        budget.first_non_empty(&mut call.name, function.and_then(|f| f.name.as_deref()))?;
         let piece = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
         if call.arguments.capacity() == 0 && !piece.is_empty() {
             // Arguments come a few bytes at a time: start with room for a
-            // typical call rather than growing through 8, 16, 32, 64 bytes.
-            call.arguments.reserve(piece.len().max(64));
+            // typical call rather than growing through 8, 16, 32, 64 bytes
+            // (that room is counted with the call's slot).
+            call.arguments.reserve(piece.len().max(ARGUMENTS_START));
         }
         budget.append(&mut call.arguments, piece)?;
         on_event(AccumulatorEvent::ToolCallArgumentsDelta {
@@ -428,4 +443,17 @@ impl ChoiceState {
             extra: self.extra,
         }
     }
+}
+
+/// The most memory one logprob entry held in a growing vector can cost: its
+/// slot (counted twice), its token and bytes, and its alternatives.
+fn logprob_size(entry: &TokenLogprob) -> usize {
+    let own = |token: &str, bytes: Option<&Vec<u8>>| {
+        allocation(token.len()) + bytes.map_or(0, |bytes| allocation(bytes.len()))
+    };
+    let alternatives = allocation(size_of::<crate::TopLogprob>() * entry.top_logprobs.len());
+    entry.top_logprobs.iter().fold(
+        2 * size_of::<TokenLogprob>() + own(&entry.token, entry.bytes.as_ref()) + alternatives,
+        |total, top| total.saturating_add(own(&top.token, top.bytes.as_ref())),
+    )
 }

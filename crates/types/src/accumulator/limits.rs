@@ -1,10 +1,15 @@
 //! The caps an [`Accumulator`](super::Accumulator) enforces: the
 //! [`AccumulatorLimits`] a caller sets, the [`AccumulateError`] a chunk past
-//! them gives, and the [`TextBudget`] that counts the text held against them.
+//! them gives, and [`Held`], which counts what the accumulator holds against
+//! them.
 //! Kept apart from the folding so what bounds the accumulator reads in one
 //! place.
 
 use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::lenient::budget::MAP_ENTRY;
 
 /// Caps on what one [`Accumulator`](super::Accumulator) holds, whatever a server sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,9 +21,18 @@ pub struct AccumulatorLimits {
     /// The most distinct tool calls in one choice (default 1024; models call a
     /// handful).
     pub max_tool_calls: usize,
-    /// The most bytes of text held in all (content, refusal, reasoning,
-    /// arguments; default 64 MiB, a hundred times a long answer).
-    pub max_text_bytes: usize,
+    /// The most memory the accumulator holds, in bytes (default 64 MiB, fifty
+    /// times a long answer): everything it keeps counts — text (content,
+    /// refusal, reasoning, arguments), ids and names, logprobs, filter
+    /// results, fields kept as sent, and the slots of choices and tool calls.
+    ///
+    /// Each piece is counted as the most memory it can cost: text appended
+    /// to a growing string twice its length (a `String` may reserve up to
+    /// twice what it holds), a new element of a growing vector twice its
+    /// size, a kept JSON value as its nodes and strings. So what the
+    /// accumulator holds stays under this limit plus a few bytes per buffer,
+    /// whatever the stream.
+    pub max_bytes: usize,
 }
 
 impl Default for AccumulatorLimits {
@@ -26,7 +40,7 @@ impl Default for AccumulatorLimits {
         Self {
             max_choices: 128,
             max_tool_calls: 1024,
-            max_text_bytes: 64 << 20,
+            max_bytes: 64 << 20,
         }
     }
 }
@@ -44,9 +58,9 @@ impl AccumulatorLimits {
         self
     }
 
-    /// Sets [`max_text_bytes`](Self::max_text_bytes).
-    pub fn max_text_bytes(mut self, max: usize) -> Self {
-        self.max_text_bytes = max;
+    /// Sets [`max_bytes`](Self::max_bytes).
+    pub fn max_bytes(mut self, max: usize) -> Self {
+        self.max_bytes = max;
         self
     }
 }
@@ -54,7 +68,7 @@ impl AccumulatorLimits {
 /// A chunk would take the accumulator past one of its [`AccumulatorLimits`].
 ///
 /// The chunk that failed may be partly applied; everything before it is
-/// intact, and the accumulator can still be finished.
+/// intact, the limits still hold, and the accumulator can still be finished.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AccumulateError {
@@ -68,8 +82,8 @@ pub enum AccumulateError {
         /// The limit.
         limit: usize,
     },
-    /// More text than allowed.
-    TooMuchText {
+    /// More memory than allowed ([`AccumulatorLimits::max_bytes`]).
+    TooLarge {
         /// The limit in bytes.
         limit: usize,
     },
@@ -84,8 +98,8 @@ impl fmt::Display for AccumulateError {
             AccumulateError::TooManyToolCalls { limit } => {
                 write!(f, "a choice has more than {limit} tool calls")
             }
-            AccumulateError::TooMuchText { limit } => {
-                write!(f, "the stream has more than {limit} bytes of text")
+            AccumulateError::TooLarge { limit } => {
+                write!(f, "folding the stream would hold more than {limit} bytes")
             }
         }
     }
@@ -93,27 +107,105 @@ impl fmt::Display for AccumulateError {
 
 impl std::error::Error for AccumulateError {}
 
-/// The text still allowed, shared by all choices.
-pub(super) struct TextBudget<'a> {
+/// What the accumulator holds, counted against
+/// [`max_bytes`](AccumulatorLimits::max_bytes) (see there for how each piece
+/// counts).
+pub(super) struct Held<'a> {
     pub(super) used: &'a mut usize,
     pub(super) limit: usize,
 }
 
-impl TextBudget<'_> {
+impl Held<'_> {
+    /// Counts `bytes` more, or fails (before the caller allocates them).
     pub(super) fn take(&mut self, bytes: usize) -> Result<(), AccumulateError> {
         match self.used.checked_add(bytes) {
             Some(total) if total <= self.limit => {
                 *self.used = total;
                 Ok(())
             }
-            _ => Err(AccumulateError::TooMuchText { limit: self.limit }),
+            _ => Err(AccumulateError::TooLarge { limit: self.limit }),
         }
     }
 
-    /// Appends `text` to `out` within the budget; returns whether it grew.
+    /// Counts `bytes` fewer (something held was replaced or freed).
+    pub(super) fn give_back(&mut self, bytes: usize) {
+        *self.used = self.used.saturating_sub(bytes);
+    }
+
+    /// Appends `text` to the growing `out`, counted at twice its length;
+    /// returns whether `out` grew.
     pub(super) fn append(&mut self, out: &mut String, text: &str) -> Result<bool, AccumulateError> {
-        self.take(text.len())?;
+        self.take(text.len().saturating_mul(2))?;
         out.push_str(text);
         Ok(!text.is_empty())
     }
+
+    /// Sets `slot` to `value` if it is still empty and `value` is not (the
+    /// first non-empty value wins), counted at its length.
+    pub(super) fn first_non_empty(
+        &mut self,
+        slot: &mut String,
+        value: Option<&str>,
+    ) -> Result<(), AccumulateError> {
+        if let Some(value) = value.filter(|value| slot.is_empty() && !value.is_empty()) {
+            self.take(allocation(value.len()))?;
+            slot.push_str(value);
+        }
+        Ok(())
+    }
+
+    /// Replaces `held` by `new`, counting the difference of their
+    /// [`value_size`]s, through `size` (a `Value`, a map, a struct with maps).
+    pub(super) fn replace<T: Clone>(
+        &mut self,
+        held: &mut T,
+        new: &T,
+        size: fn(&T) -> usize,
+    ) -> Result<(), AccumulateError> {
+        let (old_size, new_size) = (size(held), size(new));
+        if new_size > old_size {
+            self.take(new_size - old_size)?;
+        } else {
+            self.give_back(old_size - new_size);
+        }
+        held.clone_from(new);
+        Ok(())
+    }
+}
+
+/// What an allocation of `len` bytes costs with the allocator's overhead: a
+/// common allocator (glibc's) rounds each block up to 16 bytes with 8 of
+/// bookkeeping, and gives no block under 32 bytes. Small strings held by the
+/// thousand (logprob tokens) cost more than their text, and are counted so.
+pub(super) fn allocation(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        len.saturating_add(8 + 15).max(32) & !15
+    }
+}
+
+/// The most memory a JSON value can hold: its strings, and a slot for each
+/// array item and object entry (as [`MAP_ENTRY`] estimates one).
+pub(super) fn value_size(value: &Value) -> usize {
+    match value {
+        Value::String(text) => allocation(text.len()),
+        Value::Array(items) => items.iter().fold(0usize, |total, item| {
+            total
+                .saturating_add(2 * size_of::<Value>())
+                .saturating_add(value_size(item))
+        }),
+        Value::Object(object) => map_size(object),
+        _ => 0,
+    }
+}
+
+/// [`value_size`] of a map of fields kept as sent.
+pub(super) fn map_size(map: &Map<String, Value>) -> usize {
+    map.iter().fold(0usize, |total, (key, value)| {
+        total
+            .saturating_add(MAP_ENTRY)
+            .saturating_add(allocation(key.len()))
+            .saturating_add(value_size(value))
+    })
 }
