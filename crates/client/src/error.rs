@@ -50,8 +50,9 @@ pub enum ErrorKind {
     Truncated,
     /// The connection broke while reading the body.
     Transport,
-    /// A payload was not a valid chunk, or an event broke the decoder's
-    /// limits; see [`Error::payload`].
+    /// A payload was not a valid chunk, an event broke the decoder's limits,
+    /// or a payload broke the parse limits (see [`Error::parse_limit`]); see
+    /// [`Error::payload`].
     Decode,
     /// Too many consecutive events with empty data (go-openai's
     /// `ErrTooManyEmptyStreamMessages`); comments and keep-alives are not

@@ -52,7 +52,7 @@
 //! | an error object in the stream (`data: {"error":…}` or `event: error`) | [`ErrorKind::Api`], after every chunk before it |
 //! | body ended with a choice unfinished, or with no chunk at all | [`ErrorKind::Truncated`] — never a silent end |
 //! | connection reset, body error | [`ErrorKind::Transport`] |
-//! | a payload that is not a chunk, or an event past the size limit | [`ErrorKind::Decode`], with the payload |
+//! | a payload that is not a chunk, an event past the size limit, or a payload past the parse limits (too many choices, too much memory to parse: [`ParseLimits`](crate::types::ParseLimits)) | [`ErrorKind::Decode`], with the payload ([`Error::parse_limit`] names the limit) |
 //! | no byte for the idle timeout | [`ErrorKind::Timeout`] |
 //! | more consecutive empty-data events than the limit (comments never count) | [`ErrorKind::TooManyEmptyEvents`] |
 //!

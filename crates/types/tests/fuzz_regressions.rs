@@ -246,6 +246,20 @@ fn parts_content_past_the_text_limit_is_not_kept() {
 }
 
 #[test]
+fn an_unknown_key_of_a_closed_struct_must_be_text_too() {
+    // Found by `chunk` (a fixture's logprobs entry with a byte of its key
+    // mutated to 0x89): the logprobs structs skip keys they do not name, and
+    // the parser reads keys as bytes, so the skipped key was never checked
+    // for UTF-8 — where serde_json refuses the payload. Now it is checked.
+    let payload = b"{\"choices\":[{\"index\":0,\"logprobs\":{\"content\":[{\"token\":\"!\",\"logpr\x89b\":-0.2}]}}]}";
+    assert!(serde_json::from_slice::<ChatCompletionChunk>(payload).is_err());
+    assert!(ChunkParser::new().parse_chunk(payload).is_err());
+    assert!(ChunkParser::new().parse_payload(payload).is_err());
+    let mut parser = ChunkParser::new();
+    assert_eq!(check_chunk(&mut parser, payload), None);
+}
+
+#[test]
 fn chunk_parser_rejects_raw_control_characters_like_serde_json() {
     // Found by `chunk` (a fixture payload with a NUL byte mutated into the
     // `id`), on a working-tree version of the parser's byte-level fast path

@@ -103,6 +103,23 @@ pub(crate) fn cases() -> Vec<Case> {
             |observed| ended_with(observed, "transport"),
         ),
         Case::new(
+            "proxy_in_the_environment_the_client_cannot_speak",
+            |probe| boxed(proxy_from_env(probe)),
+            |observed| {
+                ended_with(observed, "builder")?;
+                (observed.message.contains("HTTPS_PROXY") && !observed.message.contains("secret"))
+                    .then_some(())
+                    .ok_or_else(|| format!("{observed:?}"))
+            },
+        )
+        .env(&[("HTTPS_PROXY", "socks5://user:secret@127.0.0.1:1080")]),
+        Case::new(
+            "proxy_in_the_environment_that_is_not_a_url",
+            |probe| boxed(proxy_from_env(probe)),
+            |observed| ended_with(observed, "builder"),
+        )
+        .env(&[("ALL_PROXY", "http://exa mple:3128")]),
+        Case::new(
             "ten_thousand_headers",
             |probe| boxed(header_flood(probe)),
             |observed| ended_with(observed, "transport"),
@@ -252,6 +269,18 @@ async fn raw_head(bytes: &'static str, probe: Probe) -> Observed {
     let client = client(&server, |builder| builder);
     probe.start();
     stream_through(&client, &server).await
+}
+
+/// A client that takes its proxies from the environment: `build` must
+/// refuse one it cannot speak rather than connect around it.
+async fn proxy_from_env(probe: Probe) -> Observed {
+    probe.start();
+    let mut observed = Observed::default();
+    match Client::builder().api_key("sk-hostile").build() {
+        Ok(_) => observed.end = "built".to_owned(),
+        Err(error) => observed.failed(&error),
+    }
+    observed
 }
 
 async fn header_flood(probe: Probe) -> Observed {

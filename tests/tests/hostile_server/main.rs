@@ -64,6 +64,8 @@ pub(crate) struct Case {
     pub(crate) memory: u64,
     /// The most the case may take.
     pub(crate) time: Duration,
+    /// Environment variables of the child.
+    pub(crate) env: &'static [(&'static str, &'static str)],
 }
 
 impl Case {
@@ -79,7 +81,13 @@ impl Case {
             check,
             memory: 16 * MIB,
             time: Duration::from_secs(5),
+            env: &[],
         }
+    }
+
+    pub(crate) fn env(mut self, env: &'static [(&'static str, &'static str)]) -> Self {
+        self.env = env;
+        self
     }
 
     pub(crate) fn memory(mut self, bytes: u64) -> Self {
@@ -370,6 +378,7 @@ fn run_parent(case: &Case) -> Result<Observed, String> {
     let started = Instant::now();
     let output = Command::new(exe)
         .env(CHILD, case.name)
+        .envs(case.env.iter().copied())
         .output()
         .map_err(|e| format!("cannot run the child: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);

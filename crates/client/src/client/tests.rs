@@ -171,6 +171,77 @@ fn the_body_forces_stream_and_merges_extra_fields() {
 }
 
 #[test]
+fn a_body_field_replaces_the_request_field_of_the_same_name() {
+    let options = RequestOptions::new()
+        .body_field("model", serde_json::json!("other-model"))
+        .body_field("temperature", serde_json::json!(1.5))
+        .body_field("stream", serde_json::json!(false));
+    for stream in [true, false] {
+        let body = encode_body(&request().temperature(0.0), &options, stream).unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        for key in ["\"model\"", "\"temperature\"", "\"stream\""] {
+            assert!(text.matches(key).count() <= 1, "{key} twice in {text}");
+        }
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["model"], "other-model");
+        assert_eq!(json["temperature"], 1.5);
+        // `stream` is the call's when it streams.
+        assert_eq!(json["stream"], stream);
+    }
+}
+
+#[test]
+fn credential_headers_set_by_the_caller_are_never_shown() {
+    let options = RequestOptions::new()
+        .header("Authorization", "Bearer sk-SECRET-A")
+        .unwrap()
+        .header("x-api-key", "sk-SECRET-B")
+        .unwrap()
+        .header("cookie", "session=SECRET-C")
+        .unwrap()
+        .header("x-trace-id", "visible")
+        .unwrap();
+    let shown = format!("{options:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("visible"), "{shown}");
+    let mut headers = http::HeaderMap::new();
+    headers.insert("proxy-authorization", "Basic SECRET-D".parse().unwrap());
+    headers.insert("api-key", "SECRET-E".parse().unwrap());
+    let client = Client::builder()
+        .default_header("authorization", "Bearer SECRET-F")
+        .default_headers(headers)
+        .base_url("http://127.0.0.1:1/v1")
+        .no_proxy()
+        .build()
+        .unwrap();
+    let uri = client.url("m").unwrap();
+    let http = client.http_request(&uri, &options, Bytes::new(), true);
+    let shown = format!("{:?} {client:?}", http.headers());
+    assert!(!shown.contains("SECRET"), "{shown}");
+    // Sent all the same.
+    assert_eq!(http.headers()["x-api-key"], "sk-SECRET-B");
+    assert_eq!(http.headers()["api-key"], "SECRET-E");
+}
+
+#[test]
+fn a_proxy_the_client_cannot_speak_fails_build() {
+    for url in [
+        "socks5://127.0.0.1:1080",
+        "https://proxy.example:443",
+        "not a url",
+    ] {
+        let error = Client::builder().proxy(url).build().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Builder, "{url}");
+    }
+    assert!(
+        Client::builder()
+            .proxy("http://127.0.0.1:3128")
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
 fn percent_encoding_of_path_segments() {
     assert_eq!(percent_encode_segment("gpt-4o.mini_x~"), "gpt-4o.mini_x~");
     assert_eq!(percent_encode_segment("a/b c"), "a%2Fb%20c");

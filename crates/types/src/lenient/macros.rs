@@ -43,8 +43,10 @@ macro_rules! lenient_struct {
     (@unknown extra, $self:ident, $key:ident, $map:ident, $cx:ident) => {
         $key.store_in($map, &mut $self.extra, $cx)?
     };
+    // Skipped, but still a UTF-8 key, as serde_json requires of any key (a
+    // key read as bytes is not checked otherwise).
     (@unknown ignore, $self:ident, $key:ident, $map:ident, $cx:ident) => {{
-        let _ = $key;
+        $crate::lenient::utf8::<A::Error>($key.bytes(), &"a UTF-8 key")?;
         $map.next_value::<::serde::de::IgnoredAny>()?;
     }};
     (@pristine extra, $self:ident) => { $self.extra.is_empty() };
