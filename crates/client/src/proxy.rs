@@ -48,13 +48,18 @@ pub(crate) fn matcher(url: Option<&str>, from_env: bool) -> Result<Option<Arc<Ma
     }
     if std::env::var_os("REQUEST_METHOD").is_none() {
         for names in ENVIRONMENT {
-            // The first of the two that is set, as hyper-util reads them.
+            // The first of the two that is set. hyper-util reads only one
+            // that is text, and takes one that is not for unset: refused here.
             let found = names
                 .iter()
-                .find_map(|name| std::env::var(name).ok().map(|value| (*name, value)));
+                .find_map(|name| std::env::var_os(name).map(|value| (*name, value)));
             if let Some((name, value)) = found {
-                if !value.is_empty() {
-                    check(&value, name)?;
+                match value.to_str() {
+                    Some("") => {}
+                    Some(value) => check(value, name)?,
+                    None => {
+                        return Err(Error::new(ErrorKind::Builder, format!("{name}: not text")));
+                    }
                 }
             }
         }

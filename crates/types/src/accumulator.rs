@@ -48,7 +48,7 @@ mod view;
 
 use choice::{ChoiceState, choice_slot};
 pub use limits::{AccumulateError, AccumulatorLimits};
-use limits::{Held, allocation, map_size, value_size};
+use limits::{Held, map_size, value_size};
 pub use view::{ChoiceView, ToolCallView};
 
 /// Folds the chunks of one stream into a final [`ChatCompletion`], and reports
@@ -151,9 +151,14 @@ impl Accumulator {
             }
         }
         if chunk.service_tier.is_some() {
-            held.replace(&mut self.service_tier, &chunk.service_tier, |tier| {
-                tier.as_ref().map_or(0, |tier| tier.as_str().len())
-            })?;
+            held.replace(
+                &mut self.service_tier,
+                &chunk.service_tier,
+                |tier| match tier {
+                    Some(ServiceTier::Other(text)) => limits::allocation(text.len()),
+                    _ => 0,
+                },
+            )?;
         }
         if let Some(usage) = chunk.usage.as_deref() {
             let usage = Some(usage.clone());
@@ -279,8 +284,7 @@ fn merge_extra_entries(
             Some(slot) => held.replace(slot, value, value_size)?,
             None => {
                 held.take(
-                    crate::lenient::budget::MAP_ENTRY
-                        .saturating_add(allocation(key.len()))
+                    crate::lenient::budget::map_entry_cost(into.len(), key.len())
                         .saturating_add(value_size(value)),
                 )?;
                 into.insert(key.clone(), value.clone());

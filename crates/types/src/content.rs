@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -293,13 +292,20 @@ impl Serialize for ContentPart {
 impl Lenient for ContentPart {
     const COUNT: Option<ParseLimit> = Some(ParseLimit::ContentParts);
 
+    /// Read as a `Value` and converted; the conversion's new vectors (of
+    /// nested `thinking` parts) are charged first, and what the part becomes
+    /// is checked as a parse without charges checks it.
     fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
         deserializer: D,
         cx: Cx<B>,
     ) -> Result<Self, D::Error> {
-        ValueSeed(cx)
-            .deserialize(deserializer)
-            .map(ContentPart::from_value)
+        let value = ValueSeed::converted(cx).deserialize(deserializer)?;
+        if B::CHARGED {
+            cx.bound.charge(conversion_cost(&value))?;
+        }
+        let part = ContentPart::from_value(value);
+        cx.bound.check_after(&part)?;
+        Ok(part)
     }
 }
 
@@ -309,109 +315,128 @@ impl<'de> Deserialize<'de> for ContentPart {
     }
 }
 
+/// The part kinds this crate names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    ImageUrl,
+    InputAudio,
+    File,
+    Refusal,
+    Thinking,
+}
+
+impl Kind {
+    /// The kind of a part with exactly the two keys a typed part has
+    /// (`type` and its field), if it names one.
+    fn of(value: &Value) -> Option<Kind> {
+        let object = value.as_object()?;
+        if object.len() != 2 {
+            return None;
+        }
+        Some(match object.get("type")?.as_str()? {
+            "text" => Kind::Text,
+            "image_url" => Kind::ImageUrl,
+            "input_audio" => Kind::InputAudio,
+            "file" => Kind::File,
+            "refusal" => Kind::Refusal,
+            "thinking" => Kind::Thinking,
+            _ => return None,
+        })
+    }
+
+    /// The key of the part's field.
+    fn field(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::ImageUrl => "image_url",
+            Kind::InputAudio => "input_audio",
+            Kind::File => "file",
+            Kind::Refusal => "refusal",
+            Kind::Thinking => "thinking",
+        }
+    }
+
+    /// Whether `field` has the shape the typed part needs (checked before
+    /// the field is moved out, so that a field of another shape stays in an
+    /// `Other` part; by hand, so that no error message copies a server's
+    /// text).
+    fn fits(self, field: &Value) -> bool {
+        let string_or_null =
+            |value: Option<&Value>| value.is_none_or(|v| v.is_null() || v.is_string());
+        match self {
+            Kind::Text | Kind::Refusal => field.is_string(),
+            Kind::ImageUrl => field.as_object().is_some_and(|object| {
+                object.get("url").is_some_and(Value::is_string)
+                    && object.get("detail").is_none_or(|detail| {
+                        detail.is_null() || matches!(detail.as_str(), Some("auto" | "low" | "high"))
+                    })
+            }),
+            Kind::InputAudio => field.as_object().is_some_and(|object| {
+                object.get("data").is_some_and(Value::is_string)
+                    && object.get("format").is_some_and(Value::is_string)
+            }),
+            Kind::File => field.as_object().is_some_and(|object| {
+                ["file_id", "filename", "file_data"]
+                    .iter()
+                    .all(|key| string_or_null(object.get(*key)))
+            }),
+            Kind::Thinking => field.is_array(),
+        }
+    }
+}
+
+/// What converting `value` into a part allocates beyond the value: the
+/// vectors of nested `thinking` parts.
+fn conversion_cost(value: &Value) -> usize {
+    let Some(Kind::Thinking) = Kind::of(value) else {
+        return 0;
+    };
+    let items = value
+        .get("thinking")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    items.iter().fold(
+        items.len().saturating_mul(size_of::<ContentPart>()),
+        |total, item| total.saturating_add(conversion_cost(item)),
+    )
+}
+
 impl ContentPart {
     /// Reads a part from JSON; anything not of a known shape becomes `Other`.
     /// Strings and nested parts are moved out of `value`, not copied.
     fn from_value(mut value: Value) -> Self {
-        /// The field `key`, moved out (not copied) if it has the shape `T`
-        /// needs — checked first through `Shape`, which allocates nothing, so
-        /// that a field of another shape stays in the part.
-        fn take<T: DeserializeOwned, Shape: DeserializeOwned>(
-            value: &mut Value,
-            key: &str,
-        ) -> Option<T> {
-            let object = value.as_object_mut()?;
-            if Shape::deserialize(object.get(key)?).is_err() {
-                return None;
-            }
-            serde_json::from_value(object.remove(key)?).ok()
-        }
-        fn take_parts(value: &mut Value) -> Option<Vec<ContentPart>> {
-            let object = value.as_object_mut()?;
-            if !object.get("thinking").is_some_and(Value::is_array) {
-                return None;
-            }
-            match object.remove("thinking")? {
-                Value::Array(items) => {
-                    Some(items.into_iter().map(ContentPart::from_value).collect())
-                }
-                _ => None,
-            }
-        }
-        let kind = value.get("type").and_then(Value::as_str).map(str::to_owned);
-        let known_keys = value.as_object().map_or(0, |o| o.len()) == 2;
-        let part = match (kind.as_deref(), known_keys) {
-            (Some("text"), true) => {
-                take::<_, AnyStr>(&mut value, "text").map(|text| ContentPart::Text { text })
-            }
-            (Some("image_url"), true) => take::<_, shape::ImageUrl>(&mut value, "image_url")
-                .map(|image_url| ContentPart::ImageUrl { image_url }),
-            (Some("input_audio"), true) => take::<_, shape::InputAudio>(&mut value, "input_audio")
-                .map(|input_audio| ContentPart::InputAudio { input_audio }),
-            (Some("file"), true) => take::<_, shape::FileInput>(&mut value, "file")
-                .map(|file| ContentPart::File { file }),
-            (Some("refusal"), true) => take::<_, AnyStr>(&mut value, "refusal")
-                .map(|refusal| ContentPart::Refusal { refusal }),
-            (Some("thinking"), true) => {
-                take_parts(&mut value).map(|thinking| ContentPart::Thinking { thinking })
-            }
+        let Some(kind) = Kind::of(&value) else {
+            return ContentPart::Other(value);
+        };
+        let field = kind.field();
+        let fits = value.get(field).is_some_and(|field| kind.fits(field));
+        let taken = match value.as_object_mut() {
+            Some(object) if fits => object.remove(field),
             _ => None,
         };
+        let Some(field) = taken else {
+            return ContentPart::Other(value);
+        };
+        let part = match (kind, field) {
+            (Kind::Text, Value::String(text)) => Some(ContentPart::Text { text }),
+            (Kind::Refusal, Value::String(refusal)) => Some(ContentPart::Refusal { refusal }),
+            (Kind::Thinking, Value::Array(items)) => Some(ContentPart::Thinking {
+                thinking: items.into_iter().map(ContentPart::from_value).collect(),
+            }),
+            (Kind::ImageUrl, field) => serde_json::from_value(field)
+                .ok()
+                .map(|image_url| ContentPart::ImageUrl { image_url }),
+            (Kind::InputAudio, field) => serde_json::from_value(field)
+                .ok()
+                .map(|input_audio| ContentPart::InputAudio { input_audio }),
+            (Kind::File, field) => serde_json::from_value(field)
+                .ok()
+                .map(|file| ContentPart::File { file }),
+            _ => None,
+        };
+        // The shapes were checked: a conversion cannot fail.
         part.unwrap_or(ContentPart::Other(value))
-    }
-}
-
-/// Any string, read without allocating: the text fields of the
-/// [`shape`]s.
-struct AnyStr;
-
-impl<'de> Deserialize<'de> for AnyStr {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AnyStrVisitor;
-        impl Visitor<'_> for AnyStrVisitor {
-            type Value = AnyStr;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyStr, E> {
-                Ok(AnyStr)
-            }
-        }
-        deserializer.deserialize_str(AnyStrVisitor)
-    }
-}
-
-/// The shapes of the typed parts' fields, to check a field before moving it
-/// out of a part (they accept what the real types accept, allocating
-/// nothing).
-mod shape {
-    #![allow(dead_code)] // Read for their shape only.
-
-    use serde::Deserialize;
-
-    use super::{AnyStr, ImageDetail};
-
-    #[derive(Deserialize)]
-    pub(super) struct ImageUrl {
-        url: AnyStr,
-        #[serde(default)]
-        detail: Option<ImageDetail>,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct InputAudio {
-        data: AnyStr,
-        format: AnyStr,
-    }
-
-    #[derive(Deserialize)]
-    pub(super) struct FileInput {
-        #[serde(default)]
-        file_id: Option<AnyStr>,
-        #[serde(default)]
-        filename: Option<AnyStr>,
-        #[serde(default)]
-        file_data: Option<AnyStr>,
     }
 }
 

@@ -215,7 +215,8 @@ impl Lenient for ApiError {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ApiError, A::Error> {
                 let cx = self.0;
                 let mut error = ApiError::default();
-                let value = |map: &mut A| map.next_value_seed(ValueSeed(cx));
+                // The loose fields become text: not kept as sent.
+                let value = |map: &mut A| map.next_value_seed(ValueSeed::converted(cx));
                 while let Some(key) = map.next_key_seed(KeySeed(cx))? {
                     match key.bytes() {
                         b"message" => error.message = text_of(value(&mut map)?, cx.bound)?,

@@ -131,22 +131,138 @@ pub(crate) trait Lenient: Sized {
     }
 }
 
-/// [`Lenient`] through `Deserialize`, for types that allocate nothing and
-/// whose parsing does not depend on the format (numbers, booleans).
-macro_rules! lenient_via_deserialize {
-    ($($ty:ty),* $(,)?) => {
+/// A visitor's answer to a string where it expects something else, without
+/// the string in the message. serde's default (`invalid type: string "…"`),
+/// and serde_json's own when asked for a map, a sequence or a number, copy
+/// the whole string, escaped — up to six times its size, uncharged — so a
+/// charged parse asks through `deserialize_any` ([`map_of`], [`seq_of`]) and
+/// its visitors answer with this.
+macro_rules! refuse_strings {
+    () => {
+        fn visit_str<E: ::serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Err(E::invalid_type(
+                ::serde::de::Unexpected::Other("a string"),
+                &self,
+            ))
+        }
+        fn visit_bytes<E: ::serde::de::Error>(self, _: &[u8]) -> Result<Self::Value, E> {
+            Err(E::invalid_type(
+                ::serde::de::Unexpected::Other("a string"),
+                &self,
+            ))
+        }
+    };
+}
+
+pub(crate) use refuse_strings;
+
+/// Asks `deserializer` for a map: through `deserialize_any` when the parse
+/// is charged (see [`refuse_strings`]), else directly.
+#[inline]
+pub(crate) fn map_of<'de, B: Bound, D: Deserializer<'de>, V: Visitor<'de>>(
+    deserializer: D,
+    visitor: V,
+) -> Result<V::Value, D::Error> {
+    if B::CHARGED {
+        deserializer.deserialize_any(visitor)
+    } else {
+        deserializer.deserialize_map(visitor)
+    }
+}
+
+/// Asks `deserializer` for a sequence, as [`map_of`] for a map.
+#[inline]
+pub(crate) fn seq_of<'de, B: Bound, D: Deserializer<'de>, V: Visitor<'de>>(
+    deserializer: D,
+    visitor: V,
+) -> Result<V::Value, D::Error> {
+    if B::CHARGED {
+        deserializer.deserialize_any(visitor)
+    } else {
+        deserializer.deserialize_seq(visitor)
+    }
+}
+
+/// [`Lenient`] for numbers and booleans, which allocate nothing: through
+/// their `Deserialize`, or, when the parse is charged, through
+/// `deserialize_any` and a visitor that accepts what `Deserialize` accepts
+/// (see [`refuse_strings`]).
+macro_rules! lenient_primitive {
+    ($($ty:ty => $visitor:ident),* $(,)?) => {
         $(impl $crate::lenient::Lenient for $ty {
             fn deserialize_in<'de, D: ::serde::Deserializer<'de>, B: $crate::lenient::Bound>(
                 deserializer: D,
                 _cx: $crate::lenient::Cx<B>,
             ) -> Result<Self, D::Error> {
-                <$ty as ::serde::Deserialize<'de>>::deserialize(deserializer)
+                if B::CHARGED {
+                    deserializer.deserialize_any($visitor::<$ty>(PhantomData))
+                } else {
+                    <$ty as ::serde::Deserialize<'de>>::deserialize(deserializer)
+                }
             }
         })*
     };
 }
 
-lenient_via_deserialize!(bool, u8, u32, u64, i64, f64);
+lenient_primitive!(
+    u8 => IntegerVisitor,
+    u32 => IntegerVisitor,
+    u64 => IntegerVisitor,
+    i64 => IntegerVisitor,
+    f64 => FloatVisitor,
+    bool => BoolVisitor,
+);
+
+/// An integer, from any JSON integer in its range (as its `Deserialize`).
+struct IntegerVisitor<T>(PhantomData<T>);
+
+impl<'de, T: TryFrom<u64> + TryFrom<i64>> Visitor<'de> for IntegerVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        T::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        T::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+    }
+    refuse_strings!();
+}
+
+/// A float, from any JSON number (as `f64`'s `Deserialize`).
+struct FloatVisitor<T>(PhantomData<T>);
+
+impl<'de> Visitor<'de> for FloatVisitor<f64> {
+    type Value = f64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        Ok(v as f64)
+    }
+    refuse_strings!();
+}
+
+/// A boolean.
+struct BoolVisitor<T>(PhantomData<T>);
+
+impl<'de> Visitor<'de> for BoolVisitor<bool> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    refuse_strings!();
+}
 
 /// A string, charged to the budget before it is allocated.
 impl Lenient for String {
@@ -311,8 +427,9 @@ impl<T: Lenient> Lenient for Vec<T> {
                 })? {}
                 Ok(out)
             }
+            refuse_strings!();
         }
-        deserializer.deserialize_seq(VecVisitor(cx, PhantomData))
+        seq_of::<B, _, _>(deserializer, VecVisitor(cx, PhantomData))
     }
 }
 

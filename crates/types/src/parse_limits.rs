@@ -35,7 +35,7 @@ pub(crate) use within::WithinLimits;
 /// hundred bytes for its three bytes of JSON), so it is parsed by the same
 /// code with every charge compiled away, and its counts are checked after
 /// the parse, only as far as its size lets it break them (none under 386
-/// bytes with the defaults; only the number of choices under 769). A larger
+/// bytes with the defaults; only the number of choices under 770). A larger
 /// payload is parsed under a budget: each allocation is charged before it is
 /// made, each array element counted as it arrives, and serde_json's scratch
 /// buffer (which the parser cannot charge) is reserved up front.
@@ -57,7 +57,7 @@ pub(crate) use within::WithinLimits;
 ///     .parse_payload(br#"{"choices":[{"index":0},{"index":1},{"index":2}]}"#)
 ///     .unwrap_err();
 /// assert_eq!(error.limit(), Some(ParseLimit::Choices));
-/// assert_eq!(error.to_string(), "a payload holds more than 2 choices (ParseLimits::max_choices)");
+/// assert_eq!(error.to_string(), "more than 2 choices (ParseLimits::max_choices)");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -222,7 +222,7 @@ impl ParseLimits {
 /// need checking: below [`choices`](Self::choices) none can be broken, below
 /// [`all`](Self::all) only the number of choices can (with the default
 /// limits, a payload under 386 bytes — most stream chunks — needs no check,
-/// and one under 769 bytes only that of its choices).
+/// and one under 770 bytes only that of its choices).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CheckFrom {
     pub(crate) choices: usize,
@@ -341,7 +341,7 @@ impl fmt::Display for ParseError {
             ),
             ParseError::Limit { limit, max } => write!(
                 f,
-                "a payload holds more than {max} {} (ParseLimits::{})",
+                "more than {max} {} (ParseLimits::{})",
                 limit.counts(),
                 limit.setting()
             ),

@@ -7,7 +7,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use crate::lenient::budget::UNCHARGED_MAX;
 use crate::lenient::{
     Bound, Budget, Cx, FieldSeed, Format, InternSeed, KeySeed, Lenient, LenientStruct,
-    OptionalIntern, PushSeed, Unbounded, deserialize_fields_into,
+    OptionalIntern, PushSeed, Unbounded, deserialize_fields_into, map_of, refuse_strings, seq_of,
 };
 use crate::parse_limits::{CheckFrom, WithinLimits};
 use crate::reuse::{ChoiceHead, Recorder, Reuse};
@@ -207,6 +207,8 @@ impl ChunkParser {
                 // treats an invalid sequence: the stream goes on, the rest of
                 // the text is intact, and the split character shows as `�`.
                 // (The copy counts against the second parse's memory bound.)
+                // What the failed parse left is dropped before the copy.
+                chunk = ChatCompletionChunk::default();
                 let repaired = match error {
                     ParseError::Json(_) => replace_lone_surrogates(data),
                     ParseError::Limit { .. } => None,
@@ -214,7 +216,6 @@ impl ChunkParser {
                 let Some(repaired) = repaired else {
                     return Err(error);
                 };
-                chunk = ChatCompletionChunk::default();
                 self.parse_into(&repaired, &mut chunk, true, repaired.len())?
             }
         };
@@ -271,8 +272,11 @@ impl ChunkParser {
         self.parse(json)
     }
 
-    /// Parses all of `json` as a `T`, within the limits (see
-    /// [`parse_into`](Self::parse_into) for the two ways).
+    /// Parses all of `json` as a `T` (a completion, an error body), within
+    /// the limits: always charged, whatever its size — a completion's choice
+    /// is larger than a chunk's, so the size under which a chunk cannot break
+    /// the memory bound does not hold for it (and these are not the hot path).
+    /// With no limits at all, without charges.
     fn parse<T: Lenient + WithinLimits>(&self, json: &[u8]) -> Result<T, ParseError> {
         fn run<T: Lenient, B: Bound>(
             json: &[u8],
@@ -285,29 +289,28 @@ impl ChunkParser {
             Ok(value)
         }
         let format = Format::for_json(json);
-        if self.uncharged(json) {
-            let value: T = run(json, format, Unbounded)?;
-            if json.len() >= self.check_from.choices.min(self.check_from.all) {
-                value.check(&self.limits)?;
-            }
-            return Ok(value);
+        if self.limits == ParseLimits::unlimited() {
+            return Ok(run(json, format, Unbounded)?);
         }
         let budget = Budget::for_input(&self.limits, json);
         run(json, format, &budget).map_err(|error| budget.error(error))
     }
 
-    /// Whether `json` is parsed without charges, its counts checked after:
-    /// when it is too small to break the memory bound (see
-    /// [`ParseLimits`]), or the bound is off.
+    /// Whether the chunk `json` is parsed without charges, its counts checked
+    /// after: when it is too small to break the memory bound (see
+    /// [`ParseLimits`]), or there are no limits at all. (With only the memory
+    /// bound off, a larger payload is still counted as it is read.)
     fn uncharged(&self, json: &[u8]) -> bool {
-        json.len() <= UNCHARGED_MAX || !self.limits.bound_memory
+        json.len() <= UNCHARGED_MAX || self.limits == ParseLimits::unlimited()
     }
 
     /// Parses `json` into `chunk` (which is empty); returns the top-level
     /// error if `detect_error` and there is one.
     ///
     /// Two ways, with the same outcome but for which limit is named when a
-    /// payload breaks several: a payload small enough that it cannot break
+    /// payload breaks several (or repeats a field, which the charged way
+    /// checks each time and the other only in its last value): a payload
+    /// small enough that it cannot break
     /// the memory bound is parsed without charges — skipping the head and
     /// tail it shares with earlier payloads — and its counts are checked
     /// once it is parsed; a larger one is parsed whole under a budget that
@@ -499,7 +502,7 @@ impl<'de, B: Bound> DeserializeSeed<'de> for ChunkSeed<'_, '_, B> {
         self,
         deserializer: D,
     ) -> Result<Option<ApiError>, D::Error> {
-        deserializer.deserialize_map(self)
+        map_of::<B, _, _>(deserializer, self)
     }
 }
 
@@ -566,6 +569,8 @@ impl<'de, B: Bound> Visitor<'de> for ChunkSeed<'_, '_, B> {
         recorder.end(chunk);
         Ok(error)
     }
+
+    refuse_strings!();
 }
 
 /// A string field shared through `cache` (`null` gives `""`).
@@ -609,8 +614,10 @@ impl<'de, B: Bound> Visitor<'de> for ChoicesSeed<'_, '_, B> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_seq(self)
+        seq_of::<B, _, _>(deserializer, self)
     }
+
+    refuse_strings!();
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let cx = self.cx;
@@ -659,11 +666,14 @@ impl<'de, B: Bound> DeserializeSeed<'de> for FirstChoiceSeed<'_, '_, '_, B> {
         if !recorder.in_first_choice() {
             return deserialize_fields_into(deserializer, place, cx);
         }
-        deserializer.deserialize_map(FirstChoiceVisitor {
-            cx,
-            place,
-            recorder,
-        })
+        map_of::<B, _, _>(
+            deserializer,
+            FirstChoiceVisitor {
+                cx,
+                place,
+                recorder,
+            },
+        )
     }
 }
 
@@ -694,6 +704,8 @@ impl<'de, B: Bound> Visitor<'de> for FirstChoiceVisitor<'_, '_, '_, B> {
         recorder.left_choices();
         Ok(())
     }
+
+    refuse_strings!();
 }
 
 /// `json` with every lone UTF-16 surrogate escape (`\uD800`–`\uDFFF` not part

@@ -298,3 +298,30 @@ fn missing_tool_type_is_reported_empty() {
     let call = &completion.choices[0].message.tool_calls.as_ref().unwrap()[0];
     assert_eq!(call.kind, ToolType::Other(String::new()));
 }
+
+#[test]
+fn every_value_held_counts_against_max_bytes() {
+    use serde_json::json;
+    // Strings a server chooses the length of, kept by the fold: an unknown
+    // finish reason, role, tool type, service tier, an unknown field.
+    let long = "x".repeat(100_000);
+    for chunk in [
+        json!({"choices":[{"index":0,"delta":{},"finish_reason": long}]}),
+        json!({"choices":[{"index":0,"delta":{"role": long}}]}),
+        json!({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"type": long}]}}]}),
+        json!({"service_tier": long, "choices":[]}),
+        json!({"x_field": long, "choices":[]}),
+        json!({"choices":[{"index":0,"x_field": long}]}),
+    ] {
+        let chunk: ChatCompletionChunk = serde_json::from_value(chunk).unwrap();
+        let mut accumulator = Accumulator::new();
+        accumulator.push(&chunk).unwrap();
+        assert!(accumulator.held_bytes() > long.len(), "{chunk:?}");
+        let mut capped = Accumulator::with_limits(AccumulatorLimits::default().max_bytes(50_000));
+        assert!(
+            matches!(capped.push(&chunk), Err(AccumulateError::TooLarge { .. })),
+            "{chunk:?}"
+        );
+        assert!(capped.held_bytes() <= 50_000);
+    }
+}

@@ -126,7 +126,9 @@ impl ChoiceState {
         let delta = &choice.delta;
         if let Some(role) = &delta.role {
             if self.role.is_none() && !role.as_str().is_empty() {
-                budget.take(role.as_str().len())?;
+                if let Role::Other(text) = role {
+                    budget.take(allocation(text.len()))?;
+                }
                 self.role = Some(role.clone());
             }
         }
@@ -147,7 +149,9 @@ impl ChoiceState {
                 // Parts are measured by appending them; over the budget, they
                 // are taken back so the accumulator never holds more.
                 if let Err(error) = budget.take(2 * (self.reasoning.len() - before)) {
+                    // Taken back, room included: what is held stays counted.
                     self.reasoning.truncate(before);
+                    self.reasoning.shrink_to(before);
                     return Err(error);
                 }
                 self.reasoning_content_named = true;
@@ -178,6 +182,7 @@ impl ChoiceState {
                 if self.content.len() > start {
                     if let Err(error) = budget.take(2 * (self.content.len() - start)) {
                         self.content.truncate(start);
+                        self.content.shrink_to(start);
                         return Err(error);
                     }
                     on_event(AccumulatorEvent::ContentDelta {
@@ -246,7 +251,11 @@ impl ChoiceState {
         merge_extra(&mut self.extra, &choice.extra, budget)?;
 
         if let Some(reason) = &choice.finish_reason {
-            self.finish_reason = Some(reason.clone());
+            let reason = Some(reason.clone());
+            budget.replace(&mut self.finish_reason, &reason, |reason| match reason {
+                Some(FinishReason::Other(text)) => allocation(text.len()),
+                _ => 0,
+            })?;
             if !self.done {
                 self.done = true;
                 self.emit_done(on_event);
@@ -321,18 +330,21 @@ impl ChoiceState {
                 .as_ref()
                 .filter(|kind| !kind.as_str().is_empty())
             {
-                budget.take(kind.as_str().len())?;
+                if let ToolType::Other(text) = kind {
+                    budget.take(allocation(text.len()))?;
+                }
                 call.kind = Some(kind.clone());
             }
         }
         let function = fragment.function.as_ref();
         budget.first_non_empty(&mut call.name, function.and_then(|f| f.name.as_deref()))?;
         let piece = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
-        if call.arguments.capacity() == 0 && !piece.is_empty() {
+        if call.arguments.capacity() == 0 && !piece.is_empty() && piece.len() <= ARGUMENTS_START {
             // Arguments come a few bytes at a time: start with room for a
             // typical call rather than growing through 8, 16, 32, 64 bytes
-            // (that room is counted with the call's slot).
-            call.arguments.reserve(piece.len().max(ARGUMENTS_START));
+            // (that room is counted with the call's slot; a larger first
+            // piece is counted by `append` before it is held).
+            call.arguments.reserve(ARGUMENTS_START);
         }
         budget.append(&mut call.arguments, piece)?;
         on_event(AccumulatorEvent::ToolCallArgumentsDelta {

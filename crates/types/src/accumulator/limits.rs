@@ -9,7 +9,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::lenient::budget::MAP_ENTRY;
+pub(super) use crate::lenient::budget::allocation;
+use crate::lenient::budget::map_entry_cost;
 
 /// Caps on what one [`Accumulator`](super::Accumulator) holds, whatever a server sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,20 +174,9 @@ impl Held<'_> {
     }
 }
 
-/// What an allocation of `len` bytes costs with the allocator's overhead: a
-/// common allocator (glibc's) rounds each block up to 16 bytes with 8 of
-/// bookkeeping, and gives no block under 32 bytes. Small strings held by the
-/// thousand (logprob tokens) cost more than their text, and are counted so.
-pub(super) fn allocation(len: usize) -> usize {
-    if len == 0 {
-        0
-    } else {
-        len.saturating_add(8 + 15).max(32) & !15
-    }
-}
-
 /// The most memory a JSON value can hold: its strings, and a slot for each
-/// array item and object entry (as [`MAP_ENTRY`] estimates one).
+/// array item (counted twice, as a growing vector may reserve) and object
+/// entry (as a parse charges one).
 pub(super) fn value_size(value: &Value) -> usize {
     match value {
         Value::String(text) => allocation(text.len()),
@@ -202,10 +192,11 @@ pub(super) fn value_size(value: &Value) -> usize {
 
 /// [`value_size`] of a map of fields kept as sent.
 pub(super) fn map_size(map: &Map<String, Value>) -> usize {
-    map.iter().fold(0usize, |total, (key, value)| {
-        total
-            .saturating_add(MAP_ENTRY)
-            .saturating_add(allocation(key.len()))
-            .saturating_add(value_size(value))
-    })
+    map.iter()
+        .enumerate()
+        .fold(0usize, |total, (at, (key, value))| {
+            total
+                .saturating_add(map_entry_cost(at, key.len()))
+                .saturating_add(value_size(value))
+        })
 }

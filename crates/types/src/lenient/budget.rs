@@ -37,10 +37,16 @@ use std::cell::Cell;
 use serde::de;
 
 use super::Format;
-use crate::parse_limits::{ParseError, ParseLimit, ParseLimits, memory_bound};
+use crate::parse_limits::{ParseError, ParseLimit, ParseLimits, WithinLimits, memory_bound};
 
 /// Payloads up to this size are parsed [`Unbounded`] (see the [module
-/// docs](self)); the flood tests show the bound holds at this size.
+/// docs](self)). Why it is safe: such a payload has at most 683 elements in
+/// any array (`{},` each), which a vector holds in 1,024 slots (1,536 for an
+/// instant while it grows); the largest element of a chunk is under 512
+/// bytes (a unit test checks the sizes), so its vectors stay under 768 KiB,
+/// and everything else it holds is a copy of its own bytes at most — under
+/// `4·N + 1 MiB`. The `chunk` fuzz target checks the bound on every payload
+/// with a counting allocator.
 pub(crate) const UNCHARGED_MAX: usize = 2 << 10;
 
 /// Payloads over this size get a budget computed from a scan of their
@@ -50,14 +56,46 @@ const SCAN_MIN: usize = 64 << 10;
 /// The budget of a payload up to [`SCAN_MIN`] bytes, beyond its own size.
 const SMALL_FLOOR: usize = 256 << 10;
 
-/// What one entry of a map of unknown fields costs at most, beyond its key's
-/// text: the key's `String` and the `Value` (24 + 32 bytes) in a B-tree node
-/// that may be half empty, or in an index map's entry vector and table with
-/// room to grow.
+/// What one more entry of a map of unknown fields costs at most, beyond its
+/// key's text: the key's `String` and the `Value` (24 + 32 bytes) in a
+/// B-tree leaf split half full (eleven slots a leaf), or in an index map's
+/// entry vector and table with room to grow.
 pub(crate) const MAP_ENTRY: usize = 160;
+
+/// What a map's first entry costs at most: a whole B-tree leaf (eleven keys,
+/// eleven values: 632 bytes, with the allocator's overhead), which also
+/// covers an index map's first vector and table.
+pub(crate) const MAP_FIRST_ENTRY: usize = 648;
+
+/// What inserting a new key of `key_len` bytes into a map of `map_len`
+/// entries costs at most (see [`MAP_ENTRY`]).
+pub(crate) fn map_entry_cost(map_len: usize, key_len: usize) -> usize {
+    let slot = if map_len == 0 {
+        MAP_FIRST_ENTRY
+    } else {
+        MAP_ENTRY
+    };
+    slot.saturating_add(allocation(key_len))
+}
+
+/// What an allocation of `len` bytes costs with the allocator's overhead: a
+/// common allocator (glibc's) rounds each block up to 16 bytes with 8 of
+/// bookkeeping, and gives no block under 32 bytes.
+pub(crate) fn allocation(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        len.saturating_add(8 + 15).max(32) & !15
+    }
+}
 
 /// What a visitor charges its allocations to, and checks its counts with.
 pub(crate) trait Bound: Copy {
+    /// Whether this parse is charged: then visitors also keep serde_json from
+    /// echoing a string where it expected something else (see
+    /// [`refuse_strings`](super::refuse_strings)).
+    const CHARGED: bool;
+
     /// Takes `bytes` from the budget, or fails the parse (before the caller
     /// allocates them).
     fn charge<E: de::Error>(self, bytes: usize) -> Result<(), E>;
@@ -82,6 +120,11 @@ pub(crate) trait Bound: Copy {
     /// The error that stops the parse at `limit` (recorded for the typed
     /// error).
     fn exceed<E: de::Error>(self, limit: ParseLimit) -> E;
+
+    /// Checks the counts of something read whole and converted (a content
+    /// part, with its nested parts and kept objects), as the check after
+    /// a parse without charges would (see [`WithinLimits`]).
+    fn check_after<T: WithinLimits, E: de::Error>(self, value: &T) -> Result<(), E>;
 }
 
 /// Nothing to charge: the `Deserialize` impls, and payloads too small to
@@ -90,6 +133,8 @@ pub(crate) trait Bound: Copy {
 pub(crate) struct Unbounded;
 
 impl Bound for Unbounded {
+    const CHARGED: bool = false;
+
     #[inline(always)]
     fn charge<E: de::Error>(self, _: usize) -> Result<(), E> {
         Ok(())
@@ -111,6 +156,12 @@ impl Bound for Unbounded {
     #[cold]
     fn exceed<E: de::Error>(self, limit: ParseLimit) -> E {
         E::custom(format_args!("{limit:?} limit"))
+    }
+
+    #[inline(always)]
+    fn check_after<T: WithinLimits, E: de::Error>(self, _: &T) -> Result<(), E> {
+        // Checked with the rest once the payload is parsed.
+        Ok(())
     }
 }
 
@@ -179,6 +230,8 @@ impl Budget {
 }
 
 impl Bound for &Budget {
+    const CHARGED: bool = true;
+
     #[inline]
     fn charge<E: de::Error>(self, bytes: usize) -> Result<(), E> {
         match self.left.get().checked_sub(bytes) {
@@ -205,6 +258,13 @@ impl Bound for &Budget {
             Ok(())
         } else {
             self.grow(vec)
+        }
+    }
+
+    fn check_after<T: WithinLimits, E: de::Error>(self, value: &T) -> Result<(), E> {
+        match value.check(&self.limits) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.exceed(error.limit().unwrap_or(ParseLimit::ExtraKeys))),
         }
     }
 
@@ -240,21 +300,31 @@ impl<B: Bound> Cx<B> {
 #[cold]
 #[inline(never)]
 fn large_payload_budget(input: &[u8]) -> usize {
-    let scratch = longest_escaped_string(input).saturating_mul(3);
+    let scratch = longest_scratch_use(input).saturating_mul(3);
     memory_bound(input.len()).saturating_sub(scratch)
 }
 
-/// The length of the longest string of `json` with a backslash in it (such a
-/// string goes through serde_json's scratch buffer), counted as it is in the
-/// input (its unescaped text is no longer); a scan of the input's bytes.
-fn longest_escaped_string(json: &[u8]) -> usize {
+/// The most serde_json's scratch buffer may have to hold for `json`: the
+/// longest string with a backslash in it (such a string is unescaped there;
+/// counted as it is in the input, as its text is no longer), or the longest
+/// number (its digits are gathered there when serde_json's `float_roundtrip`
+/// feature is on, which any crate of a build may turn on). A scan of the
+/// input's bytes.
+fn longest_scratch_use(json: &[u8]) -> usize {
     let mut longest = 0;
+    let mut number = 0;
     let mut at = 0;
-    while let Some(open) = json
-        .get(at..)
-        .and_then(|rest| rest.iter().position(|&b| b == b'"'))
-    {
-        let start = at + open + 1;
+    while let Some(&byte) = json.get(at) {
+        if byte != b'"' {
+            let in_number =
+                byte.is_ascii_digit() || matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E');
+            number = if in_number { number + 1 } else { 0 };
+            longest = longest.max(number);
+            at += 1;
+            continue;
+        }
+        number = 0;
+        let start = at + 1;
         let mut end = start;
         let mut escaped = false;
         while let Some(&byte) = json.get(end) {
@@ -282,14 +352,41 @@ mod tests {
     type JsonResult = Result<(), serde_json::Error>;
 
     #[test]
-    fn longest_escaped_string_counts_only_strings_with_escapes() {
-        assert_eq!(longest_escaped_string(br#"{"a":"bcdef"}"#), 0);
-        assert_eq!(longest_escaped_string(br#"{"a":"b\ncd","e\"":"x"}"#), 5);
-        assert_eq!(longest_escaped_string(br#"["\\", "abc\u0041"]"#), 9);
+    fn the_longest_string_with_escapes_or_number_is_found() {
+        assert_eq!(longest_scratch_use(br#"{"a":"bcdef"}"#), 0);
+        assert_eq!(
+            longest_scratch_use(br#"{"a":-12.5e+10,"b":"1234567890123"}"#),
+            9
+        );
+        assert_eq!(longest_scratch_use(br#"{"a":"b\ncd","e\"":"x"}"#), 5);
+        assert_eq!(longest_scratch_use(br#"["\\", "abc\u0041"]"#), 9);
         // Unterminated: up to the end.
-        assert_eq!(longest_escaped_string(br#"["ab\"cd"#), 6);
-        assert_eq!(longest_escaped_string(br#"["ab\"#), 3);
-        assert_eq!(longest_escaped_string(b""), 0);
+        assert_eq!(longest_scratch_use(br#"["ab\"cd"#), 6);
+        assert_eq!(longest_scratch_use(br#"["ab\"#), 3);
+        assert_eq!(longest_scratch_use(b""), 0);
+    }
+
+    #[test]
+    fn the_elements_of_a_chunk_are_small_enough_to_parse_small_payloads_uncharged() {
+        // What makes `UNCHARGED_MAX` safe: 1,536 slots of the largest element
+        // of any array a chunk holds, plus the payload's own bytes a few
+        // times over, stay under the bound for a payload of that size.
+        let largest = [
+            size_of::<crate::ChunkChoice>(),
+            size_of::<crate::ToolCallDelta>(),
+            size_of::<crate::PromptFilterResult>(),
+            size_of::<crate::TokenLogprob>(),
+            size_of::<crate::TopLogprob>(),
+            size_of::<crate::ContentPart>(),
+            size_of::<serde_json::Value>(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap();
+        assert!(largest < 512, "an element of {largest} bytes");
+        let slots = 1536 * largest;
+        let copies = 6 * UNCHARGED_MAX;
+        assert!(slots + copies < memory_bound(0));
     }
 
     #[test]

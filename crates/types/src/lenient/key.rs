@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::budget::MAP_ENTRY;
+use super::budget::map_entry_cost;
 use super::{Bound, Cx, ValueSeed, utf8};
 use crate::ParseLimit;
 
@@ -52,25 +52,35 @@ impl Key<'_> {
         cx: Cx<B>,
     ) -> Result<(), A::Error> {
         let key = utf8::<A::Error>(&self.0, &"a UTF-8 key")?;
-        let value = map.next_value_seed(ValueSeed(cx))?;
+        let value = map.next_value_seed(ValueSeed::kept(cx))?;
         if value.is_null() {
             return Ok(());
         }
-        insert_entry(extra, key, value, cx)
+        insert_entry(extra, key, value, cx, true)
     }
 }
 
-/// Inserts `key: value` in `map`, counted against
-/// [`max_extra_keys`](crate::ParseLimits::max_extra_keys) and charged to the
-/// budget.
+/// Inserts `key: value` in `map` — a new key charged to the budget and, if
+/// the map is `kept` as sent, counted against
+/// [`max_extra_keys`](crate::ParseLimits::max_extra_keys) (a repeated key
+/// replaces the value, as serde_json does).
 pub(crate) fn insert_entry<E: de::Error, B: Bound>(
     map: &mut Map<String, Value>,
     key: &str,
     value: Value,
     cx: Cx<B>,
+    kept: bool,
 ) -> Result<(), E> {
-    cx.bound.check_count(ParseLimit::ExtraKeys, map.len())?;
-    cx.bound.charge(MAP_ENTRY + key.len())?;
+    if B::CHARGED {
+        if let Some(slot) = map.get_mut(key) {
+            *slot = value;
+            return Ok(());
+        }
+        if kept {
+            cx.bound.check_count(ParseLimit::ExtraKeys, map.len())?;
+        }
+        cx.bound.charge(map_entry_cost(map.len(), key.len()))?;
+    }
     map.insert(key.to_owned(), value);
     Ok(())
 }

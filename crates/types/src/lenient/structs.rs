@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{Bound, Cx, Key, KeySeed};
+use super::{Bound, Cx, Key, KeySeed, map_of, refuse_strings};
 
 /// Whether a value equals its type's default, told without building one
 /// (see [`deserialize_struct_field_into`]).
@@ -96,8 +96,9 @@ pub(crate) fn deserialize_fields_into<'de, T: LenientStruct, D: Deserializer<'de
             }
             Ok(())
         }
+        refuse_strings!();
     }
-    deserializer.deserialize_map(FieldsVisitor { place, cx })
+    map_of::<B, _, _>(deserializer, FieldsVisitor { place, cx })
 }
 
 /// [`Lenient::deserialize_field_into`] for a struct: `null` gives the

@@ -20,21 +20,45 @@ use super::{Bound, Cx, KeySeed, utf8};
 use crate::ParseLimit;
 
 /// What serde_json hands a visitor's map in place of a number when its
-/// `arbitrary_precision` feature is on (which any crate of a build may turn on).
+/// `arbitrary_precision` feature is on (which any crate of a build may turn
+/// on): only a string that is a JSON number is read as one (no further
+/// parse), so that an object a server sent with that key stays an object.
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Reads any JSON value into a `Value`, within the context's budget.
+///
+/// A value kept as sent (an unknown field) has the keys of each of its
+/// objects counted against
+/// [`max_extra_keys`](crate::ParseLimits::max_extra_keys) as they arrive; a
+/// value read to be converted (a content part, an error's message) does not
+/// — what it becomes is checked instead (see
+/// [`Bound::check_after`](super::Bound::check_after)).
 #[derive(Clone, Copy)]
-pub(crate) struct ValueSeed<B>(pub(crate) Cx<B>);
+pub(crate) struct ValueSeed<B> {
+    cx: Cx<B>,
+    kept: bool,
+}
+
+impl<B: Bound> ValueSeed<B> {
+    /// For a value kept as sent.
+    pub(crate) fn kept(cx: Cx<B>) -> Self {
+        ValueSeed { cx, kept: true }
+    }
+
+    /// For a value read to be converted.
+    pub(crate) fn converted(cx: Cx<B>) -> Self {
+        ValueSeed { cx, kept: false }
+    }
+}
 
 impl<'de, B: Bound> DeserializeSeed<'de> for ValueSeed<B> {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(ValueVisitor(self.0))
+        deserializer.deserialize_any(ValueVisitor(self))
     }
 }
 
-struct ValueVisitor<B>(Cx<B>);
+struct ValueVisitor<B>(ValueSeed<B>);
 
 impl<'de, B: Bound> Visitor<'de> for ValueVisitor<B> {
     type Value = Value;
@@ -61,12 +85,12 @@ impl<'de, B: Bound> Visitor<'de> for ValueVisitor<B> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        self.0.bound.charge(v.len())?;
+        self.0.cx.bound.charge(v.len())?;
         Ok(Value::String(v.to_owned()))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        self.0.bound.charge(v.capacity())?;
+        self.0.cx.bound.charge(v.capacity())?;
         Ok(Value::String(v))
     }
 
@@ -84,38 +108,37 @@ impl<'de, B: Bound> Visitor<'de> for ValueVisitor<B> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        ValueSeed(self.0).deserialize(deserializer)
+        self.0.deserialize(deserializer)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
         while let Some(()) = seq.next_element_seed(PushValue {
             items: &mut items,
-            cx: self.0,
+            seed: self.0,
         })? {}
         Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let cx = self.0;
+        let seed = self.0;
+        let cx = seed.cx;
         let mut object = Map::new();
         while let Some(key) = map.next_key_seed(KeySeed(cx))? {
             let key = utf8::<A::Error>(key.bytes(), &"a UTF-8 key")?;
+            let value = map.next_value_seed(seed)?;
             if object.is_empty() && key == NUMBER_TOKEN {
-                return number_from_text(map.next_value_seed(ValueSeed(cx))?);
+                if let Some(text) = value.as_str() {
+                    // The number may hold a copy of its text.
+                    cx.bound.charge(text.len())?;
+                    if let Ok(number) = text.parse::<Number>() {
+                        return Ok(Value::Number(number));
+                    }
+                }
             }
-            let value = map.next_value_seed(ValueSeed(cx))?;
-            insert_entry(&mut object, key, value, cx)?;
+            insert_entry(&mut object, key, value, cx, seed.kept)?;
         }
         Ok(Value::Object(object))
-    }
-}
-
-/// A number serde_json handed over as text (`arbitrary_precision`).
-fn number_from_text<E: de::Error>(text: Value) -> Result<Value, E> {
-    match text {
-        Value::String(text) => serde_json::from_str::<Value>(&text).map_err(E::custom),
-        _ => Err(E::custom("a number given as text")),
     }
 }
 
@@ -123,14 +146,14 @@ fn number_from_text<E: de::Error>(text: Value) -> Result<Value, E> {
 /// budget first.
 struct PushValue<'v, B> {
     items: &'v mut Vec<Value>,
-    cx: Cx<B>,
+    seed: ValueSeed<B>,
 }
 
 impl<'de, B: Bound> DeserializeSeed<'de> for PushValue<'_, B> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        self.cx.bound.reserve_one(self.items)?;
-        let value = ValueSeed(self.cx).deserialize(deserializer)?;
+        self.seed.cx.bound.reserve_one(self.items)?;
+        let value = self.seed.deserialize(deserializer)?;
         self.items.push(value);
         Ok(())
     }
@@ -152,6 +175,8 @@ pub(crate) fn text_of<E: de::Error, B: Bound>(value: Value, budget: B) -> Result
     }
 }
 
+/// Each piece is charged twice its length: the growing `out` may reserve as
+/// much again as it holds.
 fn append_text<E: de::Error, B: Bound>(
     out: &mut String,
     value: &Value,
@@ -160,14 +185,14 @@ fn append_text<E: de::Error, B: Bound>(
     match value {
         Value::Null => Ok(()),
         Value::String(text) => {
-            budget.charge(text.len())?;
+            budget.charge(text.len().saturating_mul(2))?;
             out.push_str(text);
             Ok(())
         }
         Value::Array(items) => {
             for (at, item) in items.iter().enumerate() {
                 if at > 0 {
-                    budget.charge(2)?;
+                    budget.charge(4)?;
                     out.push_str(", ");
                 }
                 append_text(out, item, budget)?;
@@ -197,7 +222,11 @@ struct Counted<'o, B> {
 
 impl<B: Bound> fmt::Write for Counted<'_, B> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        if self.budget.charge::<serde_json::Error>(s.len()).is_err() {
+        if self
+            .budget
+            .charge::<serde_json::Error>(s.len().saturating_mul(2))
+            .is_err()
+        {
             self.over = true;
             return Err(fmt::Error);
         }
