@@ -25,8 +25,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chatstream_sse::{Decoder, Event};
 use chatstream_types::{
-    Accumulator, AccumulatorEvent, ChatCompletion, ChatCompletionChunk, ErrorResponse,
-    StreamPayload,
+    Accumulator, AccumulatorEvent, AccumulatorLimits, ChatCompletion, ChatCompletionChunk,
+    ErrorResponse, StreamPayload,
 };
 use futures_core::Stream;
 use http::header::CONTENT_TYPE;
@@ -287,6 +287,12 @@ impl ChatCompletionStream {
     }
 
     /// Reads the whole stream and folds it into the final completion.
+    ///
+    /// The fold holds at most the default
+    /// [`AccumulatorLimits::max_bytes`] (64 MiB) and as many choices as the
+    /// client's [`ParseLimits`](chatstream_types::ParseLimits) allow, whatever
+    /// the stream; past them the stream ends with [`ErrorKind::Decode`] and
+    /// what was folded so far.
     pub async fn collect_completion(self) -> Collected {
         self.collect_completion_with(|_| {}).await
     }
@@ -299,7 +305,9 @@ impl ChatCompletionStream {
     where
         F: FnMut(AccumulatorEvent<'_>),
     {
-        let mut accumulator = Accumulator::new();
+        // As many choices as the stream itself tracks (its parse limits).
+        let limits = AccumulatorLimits::default().max_choices(self.parser.limits().max_choices);
+        let mut accumulator = Accumulator::with_limits(limits);
         let mut failure = None;
         while let Some(item) = self.next().await {
             match item {
