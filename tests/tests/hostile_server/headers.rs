@@ -195,12 +195,7 @@ async fn rate_limits(probe: Probe) -> Observed {
         .await
         .unwrap();
     let limits = stream.rate_limits();
-    let mut observed = Observed::default();
-    while let Some(item) = stream.next().await {
-        item.unwrap();
-        observed.chunks += 1;
-    }
-    observed.ended(&stream, None);
+    let mut observed = read_to_end(&mut stream, |_| {}).await;
     observed.detail = json!({
         "remaining_tokens": limits.remaining_tokens,
         "limit_requests": limits.limit_requests,
@@ -220,26 +215,17 @@ async fn request_id(probe: Probe) -> Observed {
         .create_chat_completion_stream(&request())
         .await
         .unwrap();
-    let mut observed = Observed {
-        detail: json!({"request_id": stream.request_id()}),
-        ..Observed::default()
-    };
+    let detail = json!({"request_id": stream.request_id()});
     let _ = format!("{stream:?}");
-    while let Some(item) = stream.next().await {
-        item.unwrap();
-        observed.chunks += 1;
-    }
-    observed.ended(&stream, None);
+    let mut observed = read_to_end(&mut stream, |_| {}).await;
+    observed.detail = detail;
     observed
 }
 
 async fn content_type(probe: Probe) -> Observed {
     let value = format!("text/event-stream; {}", "p=\"\\\";".repeat(2000));
     let response = head("200 OK", &[("content-type", &value)]) + &short_stream();
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(response)).await
 }
 
 async fn content_length(probe: Probe) -> Observed {
@@ -250,25 +236,16 @@ async fn content_length(probe: Probe) -> Observed {
             ("content-length", "99999999999999999999999"),
         ],
     ) + &short_stream();
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(response)).await
 }
 
 async fn status_line(status: &'static str, probe: Probe) -> Observed {
     let response = head(status, &[("content-type", "text/plain")]) + "no";
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(response)).await
 }
 
 async fn raw_head(bytes: &'static str, probe: Probe) -> Observed {
-    let server = raw(RawReply::response(bytes)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(bytes)).await
 }
 
 /// A client that takes its proxies from the environment: `build` must
@@ -290,8 +267,5 @@ async fn header_flood(probe: Probe) -> Observed {
     }
     response.push_str("\r\n");
     response.push_str(&short_stream());
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(response)).await
 }

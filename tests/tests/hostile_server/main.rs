@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
+use chatstream::types::{ChatCompletionChunk, ChatCompletionMessage, ChatCompletionRequest};
 use chatstream::{ChatCompletionStream, Client, ClientBuilder, Error};
 use chatstream_tests::mock::{MockServer, RawEnding, RawReply};
 use chatstream_tests::process;
@@ -254,27 +254,45 @@ pub(crate) fn repeated(item: &str, bytes: usize) -> String {
 
 /// Opens a stream on `client` and reads it to its end, noting what it saw.
 pub(crate) async fn stream_through(client: &Client, server: &MockServer) -> Observed {
-    let mut observed = Observed::default();
-    let mut stream = match client.create_chat_completion_stream(&request()).await {
-        Ok(stream) => stream,
+    let mut observed = match client.create_chat_completion_stream(&request()).await {
+        Ok(mut stream) => read_to_end(&mut stream, |_| {}).await,
         Err(error) => {
+            let mut observed = Observed::default();
             observed.failed(&error);
-            observed.requests = server.requests().len();
-            return observed;
+            observed
         }
     };
-    let mut error = None;
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(_) => observed.chunks += 1,
-            Err(e) => {
-                error = Some(e);
-                break;
-            }
-        }
-    }
-    observed.ended(&stream, error.as_ref());
     observed.requests = server.requests().len();
+    observed
+}
+
+/// Serves `reply` to a default client and reads its stream to the end (the
+/// probe started just before the client's call).
+pub(crate) async fn answer(probe: Probe, reply: RawReply) -> Observed {
+    let server = raw(reply).await;
+    let client = client(&server, |builder| builder);
+    probe.start();
+    stream_through(&client, &server).await
+}
+
+/// Reads `stream` to its end (its one error, or its clean end), showing
+/// each chunk to `on_chunk`; the stream stays alive.
+pub(crate) async fn read_to_end(
+    stream: &mut ChatCompletionStream,
+    mut on_chunk: impl FnMut(&ChatCompletionChunk),
+) -> Observed {
+    let mut observed = Observed::default();
+    let error = loop {
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                observed.chunks += 1;
+                on_chunk(&chunk);
+            }
+            Some(Err(error)) => break Some(error),
+            None => break None,
+        }
+    };
+    observed.ended(stream, error.as_ref());
     observed
 }
 

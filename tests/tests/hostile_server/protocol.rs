@@ -93,10 +93,7 @@ pub(crate) fn cases() -> Vec<Case> {
 }
 
 async fn raw_body(probe: Probe, body: String) -> Observed {
-    let server = raw(RawReply::response(sse(body))).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(sse(body))).await
 }
 
 /// A chunk whose text is not UTF-8.
@@ -110,21 +107,13 @@ async fn not_text(probe: Probe) -> Observed {
         .create_chat_completion_stream(&request())
         .await
         .unwrap();
-    let mut observed = Observed::default();
     let mut text = String::new();
-    let error = loop {
-        match stream.next().await {
-            Some(Ok(chunk)) => {
-                observed.chunks += 1;
-                for choice in &chunk.choices {
-                    text.push_str(&choice.delta.content_text().unwrap_or_default());
-                }
-            }
-            Some(Err(error)) => break Some(error),
-            None => break None,
+    let mut observed = read_to_end(&mut stream, |chunk| {
+        for choice in &chunk.choices {
+            text.push_str(&choice.delta.content_text().unwrap_or_default());
         }
-    };
-    observed.ended(&stream, error.as_ref());
+    })
+    .await;
     observed.detail = json!({"text": text});
     observed
 }
@@ -135,10 +124,7 @@ async fn informational(probe: Probe) -> Observed {
             .to_owned()
             + &head("200 OK", &[("content-type", "text/event-stream")])
             + &short_stream();
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(response)).await
 }
 
 async fn chunk_size_line(probe: Probe) -> Observed {
@@ -146,20 +132,14 @@ async fn chunk_size_line(probe: Probe) -> Observed {
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
             .to_owned()
             + &"F".repeat(1 << 20);
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::response(response)).await
 }
 
 async fn no_newline(probe: Probe) -> Observed {
     let piece = Bytes::from(vec![b'a'; 1 << 20]);
     let mut writes = vec![(Duration::ZERO, sse("data: "))];
     writes.extend(std::iter::repeat_n((Duration::ZERO, piece), 32));
-    let server = raw(RawReply::bytes(writes)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    stream_through(&client, &server).await
+    answer(probe, RawReply::bytes(writes)).await
 }
 
 async fn never_dispatched(probe: Probe) -> Observed {
@@ -179,26 +159,7 @@ async fn released_after(probe: Probe, body: String) -> Observed {
     let server = raw(then_stall(sse(body))).await;
     let client = client(&server, |builder| builder);
     probe.start();
-    let mut stream = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
-    let mut observed = Observed::default();
-    let error = loop {
-        match stream.next().await {
-            Some(Ok(_)) => observed.chunks += 1,
-            Some(Err(error)) => break Some(error),
-            None => break None,
-        }
-    };
-    observed.ended(&stream, error.as_ref());
-    // The stream is still alive here: the connection must close anyway.
-    let closed = server
-        .wait_connections_closed(1, Duration::from_secs(2))
-        .await;
-    observed.detail = json!({"released": closed});
-    drop(stream);
-    observed
+    read_then_see_released(&client, &server).await
 }
 
 /// A chunk, then nothing, the connection open: the idle timeout fires, and
@@ -210,19 +171,17 @@ async fn silent_after_a_chunk(probe: Probe) -> Observed {
         builder.idle_timeout(Duration::from_millis(200))
     });
     probe.start();
+    read_then_see_released(&client, &server).await
+}
+
+/// Reads a stream of `client` to its error, then — the stream still alive —
+/// notes whether `server` saw its connection closed.
+async fn read_then_see_released(client: &Client, server: &MockServer) -> Observed {
     let mut stream = client
         .create_chat_completion_stream(&request())
         .await
         .unwrap();
-    let mut observed = Observed::default();
-    let error = loop {
-        match stream.next().await {
-            Some(Ok(_)) => observed.chunks += 1,
-            Some(Err(error)) => break Some(error),
-            None => break None,
-        }
-    };
-    observed.ended(&stream, error.as_ref());
+    let mut observed = read_to_end(&mut stream, |_| {}).await;
     let closed = server
         .wait_connections_closed(1, Duration::from_secs(2))
         .await;
