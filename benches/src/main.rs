@@ -10,9 +10,9 @@
 //! `<corpus-dir>`), in one process and over the same bytes, it measures two
 //! groups (see [`types`] and [`sse`] for what each method is and why):
 //!
-//! - `types` (issue 2) — JSON payload to chunk: our `ChunkParser`, with and
+//! - `types` — JSON payload to chunk: our `ChunkParser`, with and
 //!   without folding into an `Accumulator`, against async-openai's type;
-//! - `sse` (issue 3) — bytes to events at 1 KiB, 16 KiB and whole-buffer
+//! - `sse` — bytes to events at 1 KiB, 16 KiB and whole-buffer
 //!   pieces: our `Decoder` against sse-stream and eventsource-stream, with a
 //!   memchr scan as the ceiling.
 //!

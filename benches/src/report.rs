@@ -192,7 +192,7 @@ fn check(corpus: &str, what: &str, value: String, target: &str, ok: bool) {
     println!("{corpus:<6} {what:<40} {value:>10}   target {target:<10} {verdict}");
 }
 
-/// Prints the targets of issues 2 and 3 against what was measured.
+/// Prints the parsing and SSE-decoding targets against what was measured.
 pub fn print_summary(rows: &[Row]) {
     println!("\n## targets");
     for corpus in ["text", "tools", "azure"] {

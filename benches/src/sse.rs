@@ -1,4 +1,4 @@
-//! Group `sse` (issue 3): decoding the Server-Sent Events framing.
+//! Group `sse`: decoding the Server-Sent Events framing.
 //!
 //! The corpus is handed over as pieces of one shared [`Bytes`] buffer (1 KiB,
 //! 16 KiB, or the whole buffer at once; a fast local socket hands over large

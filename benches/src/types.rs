@@ -1,4 +1,4 @@
-//! Group `types` (issue 2): parsing each event's payload into a chunk type.
+//! Group `types`: parsing each event's payload into a chunk type.
 //!
 //! The payloads (each event's `data`, `[DONE]` excluded) are split out of
 //! the corpus before timing, so only JSON parsing is measured:

@@ -9,9 +9,9 @@
 //!
 //! The binary measures, for each corpus and in one process over the same
 //! bytes: parsing each event's payload into our chunk type versus
-//! async-openai's (issue 2), and decoding the Server-Sent Events framing
+//! async-openai's, and decoding the Server-Sent Events framing
 //! delivered in pieces of 1 KiB, 16 KiB and all at once versus sse-stream and
-//! eventsource-stream (issue 3). Group `client` streams the `text` corpus
+//! eventsource-stream. Group `client` streams the `text` corpus
 //! over loopback HTTP from the `mock-server` binary of `chatstream-tests`
 //! (built here in release mode, next to the bench binary) to our client,
 //! async-openai's and a bare hyper request. It prints a table and writes

@@ -1,6 +1,6 @@
 //! `cargo xtask load`: the load benchmark — N concurrent streams (default
 //! 10,000) from one client process against one server process, both on
-//! loopback (issue 5).
+//! loopback.
 //!
 //! It builds the `mock-server` and `load` binaries of `chatstream-tests` in
 //! release mode, starts the server in its paced mode (each stream a few

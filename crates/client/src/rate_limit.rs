@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(parse_go_duration("20ms"), Some(Duration::from_millis(20)));
         assert_eq!(
             parse_go_duration("1h2m3.5s"),
-            Some(Duration::from_secs_f64(3723.5))
+            Some(Duration::from_millis(3_723_500))
         );
         assert_eq!(parse_go_duration(""), None);
         assert_eq!(parse_go_duration("5 parsecs"), None);

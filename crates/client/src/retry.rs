@@ -59,7 +59,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// `wait` seconds as a duration, if it is one and within
-/// [`MAX_RETRY_AFTER`] (`Duration::from_secs_f64` would panic on `1e20`).
+/// [`MAX_RETRY_AFTER`]; checked, since a server may send `1e20` or `NaN`.
 fn seconds(wait: f64) -> Option<Duration> {
     Duration::try_from_secs_f64(wait)
         .ok()

@@ -178,7 +178,7 @@ pub fn target_summary(results: &Results, list_missed: bool) -> String {
     }
     let met = all.iter().filter(|t| t.met()).count();
     let mut out = format!(
-        "Targets of issues 2, 3 and 4: **{met} of {} met** in these numbers.",
+        "Performance targets (parsing, SSE decoding, client): **{met} of {} met** in these numbers.",
         all.len()
     );
     let missed: Vec<&Target> = all.iter().filter(|t| !t.met()).collect();

@@ -91,7 +91,7 @@ pub fn benchmarks(results: &Results, charts: &[(String, String)]) -> String {
             out.push_str(TYPES_PROSE);
             out.push_str(&chart("types.svg"));
             out.push_str(&types_table(group));
-            out.push_str(&targets_table(group, "issue 2"));
+            out.push_str(&targets_table(group));
         }
         None => out.push_str(&not_measured("types")),
     }
@@ -108,7 +108,7 @@ pub fn benchmarks(results: &Results, charts: &[(String, String)]) -> String {
             out.push_str(&SSE_PROSE.replace("{cap}", &cap));
             out.push_str(&chart("sse.svg"));
             out.push_str(&sse_table(group));
-            out.push_str(&targets_table(group, "issue 3"));
+            out.push_str(&targets_table(group));
         }
         None => out.push_str(&not_measured("sse")),
     }
@@ -133,7 +133,7 @@ pub fn benchmarks(results: &Results, charts: &[(String, String)]) -> String {
             out.push_str(&chart("client.svg"));
             out.push_str(&chart("client-memory.svg"));
             out.push_str(&client_tables(group));
-            out.push_str(&targets_table(group, "issue 4"));
+            out.push_str(&targets_table(group));
         }
         None => out.push_str(&not_measured("client")),
     }
@@ -392,7 +392,7 @@ fn client_tables(group: &Group) -> String {
     out
 }
 
-fn targets_table(group: &Group, issue: &str) -> String {
+fn targets_table(group: &Group) -> String {
     let all = targets::of_group(group);
     if all.is_empty() {
         return String::new();
@@ -422,10 +422,7 @@ fn targets_table(group: &Group, issue: &str) -> String {
         n if n == all.len() => "all missed".to_owned(),
         n => format!("{n} of {} missed", all.len()),
     };
-    format!(
-        "**Targets ({issue}): {verdict}.**\n\n{}\n",
-        table(&head, &cells)
-    )
+    format!("**Targets: {verdict}.**\n\n{}\n", table(&head, &cells))
 }
 
 fn facts(results: &Results) -> String {

@@ -1,5 +1,5 @@
-//! The performance targets of issues 2, 3 and 4, checked against the
-//! measured numbers.
+//! The performance targets of parsing, SSE decoding and the client,
+//! checked against the measured numbers.
 //!
 //! Each target is computed from the rows of the results file, never typed
 //! in: the report says *met* or *missed* from the numbers of the run it
@@ -7,15 +7,15 @@
 //! absent (a group not measured, a peer that failed) is left out rather than
 //! guessed.
 //!
-//! - `types` (issue 2): parse at ≥ 1.3× async-openai's chunks/s; ≤ 3
+//! - `types` (payload parsing): parse at ≥ 1.3× async-openai's chunks/s; ≤ 3
 //!   allocations per chunk of the `text` corpus; folding adds ≤ 10 % to the
 //!   time of parsing.
-//! - `sse` (issue 3): ≥ 1.5× sse-stream's events/s (at every piece size);
+//! - `sse` (SSE decoding): ≥ 1.5× sse-stream's events/s (at every piece size);
 //!   ≥ 20× eventsource-stream's at 16 KiB; the whole buffer within 15 % of
 //!   16 KiB pieces (linear in the piece size); 0 allocations per event when
 //!   every event lies inside one piece (the whole-buffer run; the decoder's
 //!   own setup is a constant, so "0" is read as under 0.001 per event).
-//! - `client` (issue 4): ≥ 10× async-openai's chunks/s at no more peak
+//! - `client` (client over loopback HTTP): ≥ 10× async-openai's chunks/s at no more peak
 //!   memory (each framing); time to first chunk within 5 % of a bare hyper
 //!   request.
 
