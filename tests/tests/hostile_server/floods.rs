@@ -137,9 +137,7 @@ pub(crate) fn cases() -> Vec<Case> {
             |probe| boxed(huge_string(probe)),
             |observed| {
                 ended_with(observed, "done")?;
-                (observed.chunks == 1)
-                    .then_some(())
-                    .ok_or_else(|| format!("{observed:?}"))
+                ensure(observed.chunks == 1, "not one chunk", observed)
             },
         ),
     ]

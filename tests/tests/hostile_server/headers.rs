@@ -55,11 +55,12 @@ pub(crate) fn cases() -> Vec<Case> {
             |probe| boxed(rate_limits(probe)),
             |observed| {
                 ended_with(observed, "done")?;
-                (observed.detail
-                    == json!({"remaining_tokens": null, "limit_requests": null,
-                    "reset_tokens_after": null, "reset_requests_after": null}))
-                .then_some(())
-                .ok_or_else(|| format!("read as numbers: {observed:?}"))
+                ensure(
+                    observed.detail
+                        == json!({"remaining_tokens": null, "limit_requests": null, "reset_tokens_after": null, "reset_requests_after": null}),
+                    "read as numbers",
+                    observed,
+                )
             },
         ),
         Case::new(
@@ -67,9 +68,11 @@ pub(crate) fn cases() -> Vec<Case> {
             |probe| boxed(request_id(probe)),
             |observed| {
                 ended_with(observed, "done")?;
-                (observed.detail == json!({"request_id": null}))
-                    .then_some(())
-                    .ok_or_else(|| format!("{observed:?}"))
+                ensure(
+                    observed.detail == json!({"request_id": null}),
+                    "not text taken as a request id",
+                    observed,
+                )
             },
         ),
         Case::new(
@@ -90,11 +93,11 @@ pub(crate) fn cases() -> Vec<Case> {
             |probe| boxed(status_line("999 Whatever", probe)),
             |observed| {
                 ended_with(observed, "http")?;
-                observed
-                    .message
-                    .contains("999")
-                    .then_some(())
-                    .ok_or_else(|| format!("status not reported: {observed:?}"))
+                ensure(
+                    observed.message.contains("999"),
+                    "status not reported",
+                    observed,
+                )
             },
         ),
         Case::new(
@@ -107,9 +110,12 @@ pub(crate) fn cases() -> Vec<Case> {
             |probe| boxed(proxy_from_env(probe)),
             |observed| {
                 ended_with(observed, "builder")?;
-                (observed.message.contains("HTTPS_PROXY") && !observed.message.contains("secret"))
-                    .then_some(())
-                    .ok_or_else(|| format!("{observed:?}"))
+                ensure(
+                    observed.message.contains("HTTPS_PROXY")
+                        && !observed.message.contains("secret"),
+                    "proxy not named, or its secret shown",
+                    observed,
+                )
             },
         )
         .env(&[("HTTPS_PROXY", "socks5://user:secret@127.0.0.1:1080")]),
@@ -187,13 +193,7 @@ async fn rate_limits(probe: Probe) -> Observed {
             ("x-ratelimit-reset-requests", "1e400s"),
         ],
     ) + &short_stream();
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    let mut stream = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
+    let (_server, mut stream) = open(probe, RawReply::response(response)).await;
     let limits = stream.rate_limits();
     let mut observed = read_to_end(&mut stream, |_| {}).await;
     observed.detail = json!({
@@ -208,13 +208,7 @@ async fn rate_limits(probe: Probe) -> Observed {
 async fn request_id(probe: Probe) -> Observed {
     let mut response = b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: text/event-stream\r\nx-request-id: \xff\xfe\x80req\r\n\r\n".to_vec();
     response.extend_from_slice(short_stream().as_bytes());
-    let server = raw(RawReply::response(response)).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    let mut stream = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
+    let (_server, mut stream) = open(probe, RawReply::response(response)).await;
     let detail = json!({"request_id": stream.request_id()});
     let _ = format!("{stream:?}");
     let mut observed = read_to_end(&mut stream, |_| {}).await;

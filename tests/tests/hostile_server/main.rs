@@ -275,6 +275,20 @@ pub(crate) async fn answer(probe: Probe, reply: RawReply) -> Observed {
     stream_through(&client, &server).await
 }
 
+/// Serves `reply` to a default client and opens its stream (the probe
+/// started just before the call); the server comes back with it, to keep
+/// serving while the stream is read.
+pub(crate) async fn open(probe: Probe, reply: RawReply) -> (MockServer, ChatCompletionStream) {
+    let server = raw(reply).await;
+    let client = client(&server, |builder| builder);
+    probe.start();
+    let stream = client
+        .create_chat_completion_stream(&request())
+        .await
+        .unwrap();
+    (server, stream)
+}
+
 /// Reads `stream` to its end (its one error, or its clean end), showing
 /// each chunk to `on_chunk`; the stream stays alive.
 pub(crate) async fn read_to_end(
@@ -324,6 +338,15 @@ pub(crate) fn ended_with(observed: &Observed, kind: &str) -> Result<(), String> 
         Ok(())
     } else {
         Err(format!("expected a {kind} end, got {observed:?}"))
+    }
+}
+
+/// `Ok` if `holds`; otherwise `what` went wrong, with what was observed.
+pub(crate) fn ensure(holds: bool, what: &str, observed: &Observed) -> Result<(), String> {
+    if holds {
+        Ok(())
+    } else {
+        Err(format!("{what}: {observed:?}"))
     }
 }
 

@@ -54,9 +54,11 @@ pub(crate) fn cases() -> Vec<Case> {
             // the end is a truncation.
             |observed| {
                 ended_with(observed, "truncated")?;
-                (observed.detail["text"] == json!("\u{fffd}\u{fffd}\u{fffd}\u{fffd}"))
-                    .then_some(())
-                    .ok_or_else(|| format!("{observed:?}"))
+                ensure(
+                    observed.detail["text"] == json!("\u{fffd}\u{fffd}\u{fffd}\u{fffd}"),
+                    "not replaced by U+FFFD",
+                    observed,
+                )
             },
         ),
         Case::new(
@@ -64,9 +66,11 @@ pub(crate) fn cases() -> Vec<Case> {
             |probe| boxed(escapes(probe)),
             |observed| {
                 ended_with(observed, "api")?;
-                (!observed.message.chars().any(char::is_control))
-                    .then_some(())
-                    .ok_or_else(|| format!("control characters shown: {observed:?}"))
+                ensure(
+                    !observed.message.chars().any(char::is_control),
+                    "control characters shown",
+                    observed,
+                )
             },
         ),
         Case::new(
@@ -100,13 +104,7 @@ async fn raw_body(probe: Probe, body: String) -> Observed {
 async fn not_text(probe: Probe) -> Observed {
     let body =
         b"data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"\xff\xfe\xc0\x80\"}}]}\n\n";
-    let server = raw(RawReply::response(sse(body))).await;
-    let client = client(&server, |builder| builder);
-    probe.start();
-    let mut stream = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
+    let (_server, mut stream) = open(probe, RawReply::response(sse(body))).await;
     let mut text = String::new();
     let mut observed = read_to_end(&mut stream, |chunk| {
         for choice in &chunk.choices {
@@ -202,7 +200,9 @@ fn released(kind: &'static str) -> fn(&Observed) -> Result<(), String> {
 
 fn released_check(observed: &Observed, kind: &str) -> Result<(), String> {
     ended_with(observed, kind)?;
-    (observed.detail["released"] == json!(true))
-        .then_some(())
-        .ok_or_else(|| format!("the connection was kept open: {observed:?}"))
+    ensure(
+        observed.detail["released"] == json!(true),
+        "the connection was kept open",
+        observed,
+    )
 }

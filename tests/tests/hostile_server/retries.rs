@@ -66,7 +66,9 @@ async fn storm(probe: Probe, reply: RawReply) -> Observed {
 }
 
 fn attempts(observed: &Observed, expected: usize) -> Result<(), String> {
-    (observed.requests == expected)
-        .then_some(())
-        .ok_or_else(|| format!("expected {expected} attempts: {observed:?}"))
+    ensure(
+        observed.requests == expected,
+        &format!("expected {expected} attempts"),
+        observed,
+    )
 }

@@ -65,11 +65,11 @@ async fn chunks(probe: Probe, count: usize, chunk: fn(usize) -> Value) -> Observ
 
 fn over_the_budget(observed: &Observed) -> Result<(), String> {
     ended_with(observed, "decode")?;
-    observed
-        .message
-        .contains("accumulator")
-        .then_some(())
-        .ok_or_else(|| format!("not the accumulator's limit: {observed:?}"))
+    ensure(
+        observed.message.contains("accumulator"),
+        "not the accumulator's limit",
+        observed,
+    )
 }
 
 fn base(at: usize) -> Value {
