@@ -161,10 +161,11 @@ impl Accumulator {
             )?;
         }
         if let Some(usage) = chunk.usage.as_deref() {
-            let usage = Some(usage.clone());
-            held.replace(&mut self.usage, &usage, |usage| {
-                usage.as_ref().map_or(0, usage_size)
-            })?;
+            held.resize(self.usage.as_ref().map_or(0, usage_size), usage_size(usage))?;
+            match &mut self.usage {
+                Some(kept) => kept.clone_from(usage),
+                None => self.usage = Some(usage.clone()),
+            }
         }
         for results in [&chunk.prompt_filter_results, &chunk.prompt_annotations]
             .into_iter()

@@ -116,7 +116,7 @@ impl ChoiceState {
         &mut self,
         choice: &ChunkChoice,
         limits: &AccumulatorLimits,
-        budget: &mut Held<'_>,
+        held: &mut Held<'_>,
         on_event: &mut F,
     ) -> Result<(), AccumulateError>
     where
@@ -127,7 +127,7 @@ impl ChoiceState {
         if let Some(role) = &delta.role {
             if self.role.is_none() && !role.as_str().is_empty() {
                 if let Role::Other(text) = role {
-                    budget.take(allocation(text.len()))?;
+                    held.take(allocation(text.len()))?;
                 }
                 self.role = Some(role.clone());
             }
@@ -137,18 +137,18 @@ impl ChoiceState {
         let reasoning_start = self.reasoning.len();
         if let Some(text) = &delta.reasoning_content {
             self.reasoning_content_named = true;
-            budget.append(&mut self.reasoning, text)?;
+            held.append(&mut self.reasoning, text)?;
         }
         if let Some(text) = &delta.reasoning {
-            budget.append(&mut self.reasoning, text)?;
+            held.append(&mut self.reasoning, text)?;
         }
         if let Some(content @ Content::Parts(_)) = &delta.content {
             let before = self.reasoning.len();
             content.append_thinking_to(&mut self.reasoning);
             if self.reasoning.len() > before {
-                // Parts are measured by appending them; over the budget, they
+                // Parts are measured by appending them; past the budget, they
                 // are taken back so the accumulator never holds more.
-                if let Err(error) = budget.take(2 * (self.reasoning.len() - before)) {
+                if let Err(error) = held.take(2 * (self.reasoning.len() - before)) {
                     // Taken back, room included: what is held stays counted.
                     self.reasoning.truncate(before);
                     self.reasoning.shrink_to(before);
@@ -167,7 +167,7 @@ impl ChoiceState {
 
         match &delta.content {
             Some(Content::Text(text)) => {
-                let grew = budget.append(&mut self.content, text)?;
+                let grew = held.append(&mut self.content, text)?;
                 if grew {
                     on_event(AccumulatorEvent::ContentDelta {
                         choice: index,
@@ -180,7 +180,7 @@ impl ChoiceState {
                 let start = self.content.len();
                 parts.append_text_to(&mut self.content);
                 if self.content.len() > start {
-                    if let Err(error) = budget.take(2 * (self.content.len() - start)) {
+                    if let Err(error) = held.take(2 * (self.content.len() - start)) {
                         self.content.truncate(start);
                         self.content.shrink_to(start);
                         return Err(error);
@@ -197,7 +197,7 @@ impl ChoiceState {
 
         if let Some(text) = &delta.refusal {
             let refusal = self.refusal.get_or_insert_with(String::new);
-            if budget.append(refusal, text)? {
+            if held.append(refusal, text)? {
                 on_event(AccumulatorEvent::RefusalDelta {
                     choice: index,
                     delta: text,
@@ -207,14 +207,14 @@ impl ChoiceState {
         }
 
         for fragment in delta.tool_calls.iter().flatten() {
-            self.apply_tool_call(fragment, limits, budget, on_event)?;
+            self.apply_tool_call(fragment, limits, held, on_event)?;
         }
 
         if let Some(function) = &delta.function_call {
             let (name, arguments) = self.function_call.get_or_insert_with(Default::default);
-            budget.first_non_empty(name, function.name.as_deref())?;
+            held.first_non_empty(name, function.name.as_deref())?;
             if let Some(piece) = &function.arguments {
-                budget.append(arguments, piece)?;
+                held.append(arguments, piece)?;
             }
         }
 
@@ -227,7 +227,7 @@ impl ChoiceState {
                 if let Some(entries) = from {
                     let to = to.get_or_insert_with(Vec::new);
                     for entry in entries {
-                        budget.take(logprob_size(entry))?;
+                        held.take(logprob_size(entry))?;
                         to.push(entry.clone());
                     }
                 }
@@ -238,7 +238,7 @@ impl ChoiceState {
         if choice.content_filter_results.is_some()
             && self.content_filter_results != choice.content_filter_results
         {
-            budget.replace(
+            held.replace(
                 &mut self.content_filter_results,
                 &choice.content_filter_results,
                 |results| {
@@ -248,14 +248,15 @@ impl ChoiceState {
                 },
             )?;
         }
-        merge_extra(&mut self.extra, &choice.extra, budget)?;
+        merge_extra(&mut self.extra, &choice.extra, held)?;
 
         if let Some(reason) = &choice.finish_reason {
-            let reason = Some(reason.clone());
-            budget.replace(&mut self.finish_reason, &reason, |reason| match reason {
-                Some(FinishReason::Other(text)) => allocation(text.len()),
+            let size = |reason: &FinishReason| match reason {
+                FinishReason::Other(text) => allocation(text.len()),
                 _ => 0,
-            })?;
+            };
+            held.resize(self.finish_reason.as_ref().map_or(0, size), size(reason))?;
+            self.finish_reason.clone_from(&choice.finish_reason);
             if !self.done {
                 self.done = true;
                 self.emit_done(on_event);
@@ -268,7 +269,7 @@ impl ChoiceState {
         &mut self,
         fragment: &ToolCallDelta,
         limits: &AccumulatorLimits,
-        budget: &mut Held<'_>,
+        held: &mut Held<'_>,
         on_event: &mut F,
     ) -> Result<(), AccumulateError>
     where
@@ -308,7 +309,7 @@ impl ChoiceState {
                 if self.tool_calls.len() >= limit {
                     return Err(AccumulateError::TooManyToolCalls { limit });
                 }
-                budget.take(TOOL_CALL_SLOT)?;
+                held.take(TOOL_CALL_SLOT)?;
                 self.tool_calls.insert(
                     at,
                     ToolCallState {
@@ -323,7 +324,7 @@ impl ChoiceState {
         let Some(call) = self.tool_calls.get_mut(at) else {
             return Err(AccumulateError::TooManyToolCalls { limit });
         };
-        budget.first_non_empty(&mut call.id, id)?;
+        held.first_non_empty(&mut call.id, id)?;
         if call.kind.is_none() {
             if let Some(kind) = fragment
                 .kind
@@ -331,13 +332,13 @@ impl ChoiceState {
                 .filter(|kind| !kind.as_str().is_empty())
             {
                 if let ToolType::Other(text) = kind {
-                    budget.take(allocation(text.len()))?;
+                    held.take(allocation(text.len()))?;
                 }
                 call.kind = Some(kind.clone());
             }
         }
         let function = fragment.function.as_ref();
-        budget.first_non_empty(&mut call.name, function.and_then(|f| f.name.as_deref()))?;
+        held.first_non_empty(&mut call.name, function.and_then(|f| f.name.as_deref()))?;
         let piece = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
         if call.arguments.capacity() == 0 && !piece.is_empty() && piece.len() <= ARGUMENTS_START {
             // Arguments come a few bytes at a time: start with room for a
@@ -346,7 +347,7 @@ impl ChoiceState {
             // piece is counted by `append` before it is held).
             call.arguments.reserve(ARGUMENTS_START);
         }
-        budget.append(&mut call.arguments, piece)?;
+        held.append(&mut call.arguments, piece)?;
         on_event(AccumulatorEvent::ToolCallArgumentsDelta {
             choice: self.index,
             index,

@@ -163,14 +163,23 @@ impl Held<'_> {
         new: &T,
         size: fn(&T) -> usize,
     ) -> Result<(), AccumulateError> {
-        let (old_size, new_size) = (size(held), size(new));
-        if new_size > old_size {
-            self.take(new_size - old_size)?;
-        } else {
-            self.give_back(old_size - new_size);
-        }
+        self.resize(size(held), size(new))?;
         held.clone_from(new);
         Ok(())
+    }
+
+    /// Counts a value held as `old_size` bytes that becomes `new_size`.
+    pub(super) fn resize(
+        &mut self,
+        old_size: usize,
+        new_size: usize,
+    ) -> Result<(), AccumulateError> {
+        if new_size > old_size {
+            self.take(new_size - old_size)
+        } else {
+            self.give_back(old_size - new_size);
+            Ok(())
+        }
     }
 }
 
