@@ -111,7 +111,7 @@ impl ClientBuilder {
                 max_retries: 2,
                 initial_backoff: Duration::from_millis(500),
                 max_backoff: Duration::from_secs(8),
-                empty_event_limit: 300,
+                empty_event_limit: crate::protocol::DEFAULT_EMPTY_EVENT_LIMIT,
                 limits: Limits::default(),
                 parse_limits: ParseLimits::default(),
                 validate: true,

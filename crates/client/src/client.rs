@@ -22,9 +22,10 @@ use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::error_body::{read_capped, status_error};
 use crate::head_timer;
 use crate::options::RequestOptions;
+use crate::parser_pool::ParserPool;
 use crate::response_body::ResponseBody;
 use crate::retry;
-use crate::stream::{ChatCompletionStream, ParserPool};
+use crate::stream::ChatCompletionStream;
 use crate::timing::StreamTiming;
 
 /// A client for the chat-completions API of OpenAI or any compatible server.

@@ -135,11 +135,13 @@ impl Error {
         self
     }
 
+    #[cfg(feature = "transport")]
     pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
         self.inner.status = Some(status);
         self
     }
 
+    #[cfg(feature = "transport")]
     pub(crate) fn with_headers(mut self, headers: HeaderMap) -> Self {
         self.inner.headers = Some(headers);
         self
@@ -160,11 +162,13 @@ impl Error {
         self
     }
 
+    #[cfg(feature = "transport")]
     pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
         self.inner.retry_after = retry_after;
         self
     }
 
+    #[cfg(feature = "transport")]
     pub(crate) fn validation(error: ValidationError) -> Self {
         let mut this = Error::new(ErrorKind::Validation, error.to_string());
         this.inner.validation = Some(error);

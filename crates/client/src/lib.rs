@@ -3,6 +3,7 @@
 //! Ollama, llama.cpp, LiteLLM…).
 //!
 //! ```no_run
+//! # #[cfg(feature = "transport")] mod example {
 //! use chatstream::Client;
 //! use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
 //!
@@ -19,6 +20,7 @@
 //!     }
 //! }
 //! # Ok(()) }
+//! # }
 //! ```
 //!
 //! # Layers
@@ -35,9 +37,14 @@
 //!   error models, and the accumulator that folds a stream;
 //! - [`sse`] (`chatstream-sse`): the Server-Sent Events decoder.
 //!
-//! The client's own stream logic (end states, limits, idle timeout) is not
-//! tied to its transport: [`Client::stream_from_response`] reads a response
-//! obtained any other way — your own HTTP stack, a recorded response, a test.
+//! How a chat stream ends is protocol, not transport: the rules (below) live
+//! in [`protocol`], a sans-I/O state machine ([`StreamReader`]) that the
+//! hyper client only feeds bytes and time. The same rules read a body
+//! obtained any other way: [`Client::stream_from_response`] takes an
+//! `http::Response` from your own HTTP stack, and [`ChunkStream`] any stream
+//! of byte buffers (reqwest's `bytes_stream()`, a recorded body) — with
+//! `default-features = false`, that is the whole crate, and it builds
+//! without hyper, rustls or tokio.
 //!
 //! # End states: a finished stream is never confused with a broken one
 //!
@@ -102,36 +109,60 @@
 //!
 //! # Features
 //!
+//! - `transport` (default): the HTTP client ([`Client`],
+//!   [`ChatCompletionStream`]) over hyper, rustls and tokio. Without it:
+//!   [`protocol`], the models and the decoder, over your own HTTP stack.
 //! - `webpki-roots` (default): trust the Mozilla roots bundled in the binary.
 //! - `native-roots`: trust the operating system's roots.
 //!
 //! The client needs a Tokio runtime with the time driver enabled.
 
+#[cfg(feature = "transport")]
 mod azure;
+#[cfg(feature = "transport")]
 mod body;
+#[cfg(feature = "transport")]
 mod builder;
+#[cfg(feature = "transport")]
 mod client;
+#[cfg(feature = "transport")]
 mod connect;
+#[cfg(feature = "transport")]
 mod env;
 mod error;
+#[cfg(feature = "transport")]
 mod error_body;
+#[cfg(feature = "transport")]
 mod head_timer;
-mod not_streamed;
+#[cfg(feature = "transport")]
 mod options;
+mod parser_pool;
+pub mod protocol;
+#[cfg(feature = "transport")]
 mod proxy;
 mod rate_limit;
+#[cfg(feature = "transport")]
 mod response_body;
+#[cfg(feature = "transport")]
 mod retry;
+mod snippet;
+#[cfg(feature = "transport")]
 mod stream;
 mod timing;
 
+#[cfg(feature = "transport")]
 pub use azure::default_deployment as azure_default_deployment;
+#[cfg(feature = "transport")]
 pub use builder::{ClientBuilder, OPENAI_BASE_URL};
+#[cfg(feature = "transport")]
 pub use client::Client;
 pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "transport")]
 pub use options::RequestOptions;
+pub use protocol::{ChunkStream, Collected, EndState, StreamReader};
 pub use rate_limit::RateLimits;
-pub use stream::{ChatCompletionStream, Collected, EndState};
+#[cfg(feature = "transport")]
+pub use stream::ChatCompletionStream;
 pub use timing::StreamTiming;
 
 pub use chatstream_sse as sse;

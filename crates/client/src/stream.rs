@@ -14,7 +14,6 @@
 //! to spawn or leak. Dropping the stream drops the response body, which makes
 //! hyper close the HTTP/1.1 connection (or reset the HTTP/2 stream) at once.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -23,12 +22,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chatstream_sse::{Decoder, Event};
-use chatstream_types::{
-    Accumulator, AccumulatorEvent, AccumulatorLimits, ChatCompletion, ChatCompletionChunk,
-    ErrorResponse, StreamPayload,
-};
+use chatstream_types::{AccumulatorEvent, ChatCompletionChunk};
 use futures_core::Stream;
+use futures_core::stream::FusedStream;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Response, StatusCode};
 use hyper::body::Body;
@@ -36,43 +32,18 @@ use tokio::time::Sleep;
 
 use crate::builder::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::error_body::{body_snippet, read_capped};
+use crate::error_body::read_capped;
 use crate::head_timer;
-use crate::not_streamed::whole_completion;
+use crate::parser_pool::ParserPool;
+use crate::protocol::{Collected, EndState, StreamReader, collect, end_of};
 use crate::rate_limit::RateLimits;
 use crate::response_body::ResponseBody;
+use crate::snippet::body_snippet;
 use crate::timing::StreamTiming;
 
 mod detach;
-mod parser_pool;
-mod prefix;
-mod tracker;
 
-use detach::{detach, detach_header_values};
-pub(crate) use parser_pool::ParserPool;
-use parser_pool::PooledParser;
-use prefix::Prefix;
-use tracker::{ChoiceTracker, has_content};
-
-/// How a stream ended cleanly (see [`ChatCompletionStream::end_state`]).
-///
-/// Every other ending is an [`Error`]: an error object from the server
-/// ([`ErrorKind::Api`]), a body that stopped early ([`ErrorKind::Truncated`]),
-/// a broken connection ([`ErrorKind::Transport`]), a bad payload
-/// ([`ErrorKind::Decode`]), silence ([`ErrorKind::Timeout`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EndState {
-    /// `data: [DONE]` arrived.
-    Done,
-    /// The body ended without `[DONE]` after every choice had its
-    /// `finish_reason` (Perplexity and some proxies never send `[DONE]`;
-    /// Azure's last `[DONE]` may lack its closing blank line).
-    Finished,
-    /// The server ignored `"stream": true` and sent a whole completion, which
-    /// was delivered as a single chunk.
-    NotStreamed,
-}
+use detach::detach_header_values;
 
 /// The chunks of a streamed chat completion.
 ///
@@ -104,9 +75,10 @@ pub enum EndState {
 /// # Ok(()) }
 /// ```
 pub struct ChatCompletionStream {
-    source: Source,
-    decoder: Decoder,
-    parser: PooledParser,
+    /// The protocol: decoding, parsing, end states, timing.
+    reader: StreamReader,
+    /// The body, until it ends (or the stream fails).
+    body: Option<ResponseBody>,
     status: StatusCode,
     headers: HeaderMap,
     idle_timeout: Option<Duration>,
@@ -114,30 +86,6 @@ pub struct ChatCompletionStream {
     /// Whether `idle` is set to the idle deadline (it is from the first
     /// wait for the body on).
     idle_armed: bool,
-    empty_limit: u32,
-    empty_run: u32,
-    tracker: ChoiceTracker,
-    timing: StreamTiming,
-    last_payload: Option<Bytes>,
-    /// Whether `last_payload` still points into a received buffer (copied
-    /// before the next read; see `detach`).
-    last_payload_shared: bool,
-    /// When the last bytes were read (the time of the chunks they complete).
-    read_at: std::time::Instant,
-    /// The body's first frames (by reference), until the first event.
-    prefix: Prefix,
-    end: Option<Ended>,
-}
-
-enum Source {
-    Body(ResponseBody),
-    Ready(VecDeque<ChatCompletionChunk>),
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Ended {
-    Clean(EndState),
-    Failed,
 }
 
 impl fmt::Debug for ChatCompletionStream {
@@ -145,8 +93,8 @@ impl fmt::Debug for ChatCompletionStream {
         f.debug_struct("ChatCompletionStream")
             .field("status", &self.status)
             .field("request_id", &self.request_id())
-            .field("chunks", &self.timing.chunks())
-            .field("ended", &self.end)
+            .field("chunks", &self.reader.timing().chunks())
+            .field("end_state", &self.reader.end_state())
             .finish_non_exhaustive()
     }
 }
@@ -163,7 +111,17 @@ impl ChatCompletionStream {
     ) -> Result<Self> {
         let (mut parts, body) = response.into_parts();
         detach_header_values(&mut parts.headers);
-        let source = match media_kind(&parts.headers) {
+        let mut parser = parsers.take();
+        parser.set_limits(config.parse_limits);
+        let mut reader = StreamReader::with_parser(parser, timing.started)
+            .sse_limits(config.limits)
+            .empty_event_limit(config.empty_event_limit);
+        reader.set_timing(timing);
+        // The idle timeout counts from the response head until the first
+        // read (on Tokio's clock, as `on_bytes`, so that a paused clock in
+        // tests applies).
+        reader.set_last_read(tokio::time::Instant::now().into_std());
+        let body = match media_kind(&parts.headers) {
             MediaKind::Json => {
                 let limit = config.limits.max_event_size;
                 let body = read_capped(body, limit, config.response_timeout)
@@ -172,10 +130,11 @@ impl ChatCompletionStream {
                         e.with_status(parts.status)
                             .with_headers(parts.headers.clone())
                     })?;
-                Source::Ready(whole_completion(&body, config).map_err(|e| {
-                    e.with_status(parts.status)
-                        .with_headers(parts.headers.clone())
-                })?)
+                reader.feed_json_body(body, tokio::time::Instant::now().into_std());
+                if let Some(error) = reader.take_early_error() {
+                    return Err(error.with_status(parts.status).with_headers(parts.headers));
+                }
+                None
             }
             MediaKind::Html => {
                 let body = read_capped(body, config.max_error_body, config.response_timeout)
@@ -192,7 +151,7 @@ impl ChatCompletionStream {
                 .with_headers(parts.headers)
                 .with_body(body));
             }
-            MediaKind::Other => Source::Body(body),
+            MediaKind::Other => Some(body),
         };
         // The idle timer: the response-head timer if there is one
         // (`head_timer`: registered already, so nothing new is registered on
@@ -200,35 +159,18 @@ impl ChatCompletionStream {
         // when first polled. Either is set to the idle deadline at the first
         // wait for the body (`poll_next`). Made here, in the caller's Tokio
         // context, so that reading the stream needs none.
-        let idle = match (config.idle_timeout, &source) {
-            (Some(timeout), Source::Body(_)) => {
-                Some(timer.unwrap_or_else(|| head_timer::start(timeout)))
-            }
+        let idle = match (config.idle_timeout, &body) {
+            (Some(timeout), Some(_)) => Some(timer.unwrap_or_else(|| head_timer::start(timeout))),
             _ => None,
         };
-        let mut parser = parsers.take();
-        parser.set_limits(config.parse_limits);
         Ok(ChatCompletionStream {
-            source,
-            decoder: Decoder::with_limits(config.limits),
-            tracker: ChoiceTracker::new(config.parse_limits.max_choices),
-            parser,
+            reader,
+            body,
             status: parts.status,
             headers: parts.headers,
             idle_timeout: config.idle_timeout,
             idle,
             idle_armed: false,
-            empty_limit: config.empty_event_limit,
-            empty_run: 0,
-            // The idle timeout counts from the response head until the
-            // first read (the clock of `on_bytes`, Tokio's, so that a paused
-            // clock in tests applies).
-            read_at: tokio::time::Instant::now().into_std(),
-            timing,
-            last_payload: None,
-            last_payload_shared: false,
-            prefix: Prefix::new(),
-            end: None,
         })
     }
 
@@ -260,7 +202,7 @@ impl ChatCompletionStream {
 
     /// When things happened so far.
     pub fn timing(&self) -> &StreamTiming {
-        &self.timing
+        self.reader.timing()
     }
 
     /// The raw `data` of the event behind the chunk last returned, as the
@@ -269,21 +211,18 @@ impl ChatCompletionStream {
     /// once, so that an idle stream does not keep a whole read buffer alive
     /// for one payload.
     pub fn last_payload(&self) -> Option<&Bytes> {
-        self.last_payload.as_ref()
+        self.reader.last_payload()
     }
 
     /// How the stream ended, once it ended cleanly; `None` while it runs and
     /// after an error.
     pub fn end_state(&self) -> Option<EndState> {
-        match self.end {
-            Some(Ended::Clean(state)) => Some(state),
-            _ => None,
-        }
+        self.reader.end_state()
     }
 
     /// Whether the stream has ended (cleanly or not).
     pub fn is_terminated(&self) -> bool {
-        self.end.is_some()
+        self.reader.is_terminated()
     }
 
     /// Reads the whole stream and folds it into the final completion.
@@ -301,194 +240,61 @@ impl ChatCompletionStream {
     /// `on_event` for each change as it arrives (content and reasoning
     /// deltas, tool calls completing, …; see [`AccumulatorEvent`]) — what a
     /// UI needs to render a stream without folding it itself.
-    pub async fn collect_completion_with<F>(mut self, mut on_event: F) -> Collected
+    pub async fn collect_completion_with<F>(mut self, on_event: F) -> Collected
     where
         F: FnMut(AccumulatorEvent<'_>),
     {
         // As many choices as the stream itself tracks (its parse limits).
-        let limits = AccumulatorLimits::default().max_choices(self.parser.limits().max_choices);
-        let mut accumulator = Accumulator::with_limits(limits);
-        let mut failure = None;
-        while let Some(item) = self.next().await {
-            match item {
-                Ok(chunk) => {
-                    if let Err(error) = accumulator.push_with(&chunk, &mut on_event) {
-                        failure = Some(
-                            Error::new(
-                                ErrorKind::Decode,
-                                "the stream exceeds the accumulator's limits",
-                            )
-                            .with_source(error),
-                        );
-                        break;
-                    }
-                }
-                Err(error) => {
-                    failure = Some(error);
-                    break;
-                }
-            }
-        }
-        let end = match (failure, self.end_state()) {
-            (Some(error), _) => Err(error),
-            (None, Some(state)) => Ok(state),
-            (None, None) => Err(Error::new(ErrorKind::Truncated, "the stream stopped early")),
-        };
+        let max_choices = self.reader.limits().max_choices;
+        let (completion, failure) = collect(&mut self, max_choices, on_event).await;
+        let end = end_of(failure, self.reader.end_state());
         Collected {
-            completion: accumulator.finish(),
+            completion,
             end,
-            timing: self.timing,
+            timing: self.reader.timing().clone(),
         }
     }
 
-    /// Ends the stream with `error`, releasing at once what it holds: the
-    /// response body (which closes the HTTP/1.1 connection or resets the
-    /// HTTP/2 stream, so the server stops generating), the decoder's buffer,
-    /// the timer.
-    fn fail(&mut self, error: Error) -> Error {
-        self.end = Some(Ended::Failed);
+    /// Lets go of what only a running stream needs: the response body (which
+    /// closes the HTTP/1.1 connection or resets the HTTP/2 stream, so the
+    /// server stops generating) and the timer.
+    fn release(&mut self) {
+        self.body = None;
         self.idle = None;
-        self.source = Source::Ready(VecDeque::new());
-        self.decoder = Decoder::with_limits(self.decoder.limits());
-        self.prefix = Prefix::new();
+    }
+
+    /// An error of the stream, with the response head it belongs to.
+    fn with_head(&self, error: Error) -> Error {
         error
             .with_status(self.status)
             .with_headers(self.headers.clone())
     }
 
-    fn on_bytes(&mut self, data: &Bytes) {
+    /// No byte came for the idle timeout (`Ready`) — or arms the timer and
+    /// waits (`Pending`).
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Duration> {
+        let (Some(idle), Some(timeout)) = (&mut self.idle, self.idle_timeout) else {
+            return Poll::Pending;
+        };
+        if !self.idle_armed {
+            let read_at = tokio::time::Instant::from_std(self.reader.last_read());
+            idle.as_mut().reset(head_timer::deadline(read_at, timeout));
+            self.idle_armed = true;
+        }
+        idle.as_mut().poll(cx).map(|()| timeout)
+    }
+
+    /// Bytes arrived: to the reader, and the idle timer pushed back.
+    fn on_bytes(&mut self, data: Bytes) {
         // One clock reading per read, not per chunk: the chunks this read
         // completes take its time (see `StreamTiming`).
         let now = tokio::time::Instant::now();
-        self.read_at = now.into_std();
-        self.timing.on_byte_at(self.read_at);
         if let (Some(idle), Some(timeout), true) =
             (&mut self.idle, self.idle_timeout, self.idle_armed)
         {
             idle.as_mut().reset(head_timer::deadline(now, timeout));
         }
-        self.prefix.push(data);
-    }
-
-    /// Handles one event: `Some` when it yields an item.
-    fn on_event(&mut self, event: Event) -> Option<Result<ChatCompletionChunk>> {
-        self.prefix.stop();
-        self.parser.note_payload(event.data_bytes().len());
-        if event.data_bytes().is_empty() {
-            self.empty_run += 1;
-            if self.empty_run > self.empty_limit {
-                let limit = self.empty_limit;
-                return Some(Err(self.fail(Error::new(
-                    ErrorKind::TooManyEmptyEvents,
-                    format!("the stream sent more than {limit} events with empty data in a row"),
-                ))));
-            }
-            return None;
-        }
-        if event.event_type() == "error" {
-            let api = self.parser.parse_error_event(event.data_bytes());
-            let payload = event.into_data();
-            return Some(Err(self.fail(
-                Error::new(ErrorKind::Api, "the server sent an error event")
-                    .with_api(api)
-                    .with_payload(payload),
-            )));
-        }
-        match self.parser.parse_payload(event.data_bytes()) {
-            Ok(StreamPayload::Done) => {
-                self.end = Some(Ended::Clean(EndState::Done));
-                self.idle = None;
-                None
-            }
-            Ok(StreamPayload::Error(api)) => {
-                let payload = event.into_data();
-                Some(Err(self.fail(
-                    Error::new(ErrorKind::Api, "the server sent an error in the stream")
-                        .with_api(api)
-                        .with_payload(payload),
-                )))
-            }
-            Ok(StreamPayload::Chunk(chunk)) => {
-                self.empty_run = 0;
-                if let Err(limit) = self.tracker.observe(&chunk) {
-                    let payload = event.into_data();
-                    return Some(Err(self.fail(
-                        Error::new(
-                            ErrorKind::Decode,
-                            format!("the stream uses more than {} distinct choices", limit.max),
-                        )
-                        .with_source(limit.error())
-                        .with_payload(payload),
-                    )));
-                }
-                self.timing.on_chunk_at(self.read_at, has_content(&chunk));
-                self.last_payload = Some(event.into_data());
-                self.last_payload_shared = true;
-                Some(Ok(chunk))
-            }
-            Err(error) => {
-                let payload = event.into_data();
-                Some(Err(self.fail(
-                    Error::new(
-                        ErrorKind::Decode,
-                        "a payload is not a valid chat.completion.chunk",
-                    )
-                    .with_source(error)
-                    .with_payload(payload),
-                )))
-            }
-        }
-    }
-
-    /// The body ended: a clean end, a bare error body, or truncation.
-    fn on_body_end(&mut self) -> Option<Result<ChatCompletionChunk>> {
-        // What the body was in the middle of when it ended. Per the SSE rules
-        // it is not dispatched; complete it here only to see what was lost:
-        // nothing, a cut comment, or a `[DONE]` without its blank line (as
-        // Azure sends it) lose nothing; a cut chunk (the usage chunk, say)
-        // does.
-        self.decoder.feed(Bytes::from_static(b"\n\n"));
-        let mut lost_data = false;
-        loop {
-            match self.decoder.next_event() {
-                Ok(Some(event)) => {
-                    let data = event.data_bytes().trim_ascii();
-                    lost_data |= !data.is_empty() && data != b"[DONE]";
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    lost_data = true;
-                    break;
-                }
-            }
-        }
-        self.decoder.finish();
-        if self.tracker.all_finished() && !lost_data {
-            self.end = Some(Ended::Clean(EndState::Finished));
-            self.idle = None;
-            return None;
-        }
-        if let Some(prefix) = self.prefix.take() {
-            if let Ok(ErrorResponse { error: Some(api) }) =
-                self.parser.parse_error_response(&prefix)
-            {
-                return Some(Err(self.fail(
-                    Error::new(ErrorKind::Api, "the server answered with an error body")
-                        .with_api(api)
-                        .with_payload(prefix),
-                )));
-            }
-        }
-        let chunks = self.timing.chunks();
-        let message = match (chunks, lost_data) {
-            (0, false) => "the body ended before any chunk".to_owned(),
-            (0, true) => "the body ended in the middle of the first event".to_owned(),
-            (_, false) => format!(
-                "the body ended after {chunks} chunks without [DONE], with a choice unfinished"
-            ),
-            (_, true) => format!("the body ended in the middle of an event, after {chunks} chunks"),
-        };
-        Some(Err(self.fail(Error::new(ErrorKind::Truncated, message))))
+        self.reader.feed(data, now.into_std());
     }
 }
 
@@ -498,89 +304,69 @@ impl Stream for ChatCompletionStream {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if this.end.is_some() {
+            if let Some(item) = this.reader.next_item() {
+                return Poll::Ready(Some(match item {
+                    Ok(chunk) => {
+                        if this.reader.is_terminated() {
+                            this.release();
+                        }
+                        Ok(chunk)
+                    }
+                    Err(error) => {
+                        this.release();
+                        Err(this.with_head(error))
+                    }
+                }));
+            }
+            if this.reader.is_terminated() {
+                this.release();
                 return Poll::Ready(None);
             }
-            match this.decoder.next_event() {
-                Ok(Some(event)) => match this.on_event(event) {
-                    Some(item) => return Poll::Ready(Some(item)),
-                    None => continue,
-                },
-                Ok(None) => {}
-                Err(error) => {
-                    let error = Error::new(
-                        ErrorKind::Decode,
-                        "the event stream broke the decoder's limits",
-                    )
-                    .with_source(error);
-                    return Poll::Ready(Some(Err(this.fail(error))));
-                }
-            }
-            let body = match &mut this.source {
-                Source::Body(body) => body,
-                Source::Ready(chunks) => {
-                    return Poll::Ready(match chunks.pop_front() {
-                        Some(chunk) => {
-                            if let Err(limit) = this.tracker.observe(&chunk) {
-                                let error = Error::new(
-                                    ErrorKind::Decode,
-                                    "the completion has more choices than allowed",
-                                )
-                                .with_source(limit.error());
-                                return Poll::Ready(Some(Err(this.fail(error))));
-                            }
-                            let now = std::time::Instant::now();
-                            this.timing.on_chunk_at(now, has_content(&chunk));
-                            Some(Ok(chunk))
-                        }
-                        None => {
-                            this.end = Some(Ended::Clean(EndState::NotStreamed));
-                            None
-                        }
-                    });
-                }
+            let Some(body) = &mut this.body else {
+                this.reader.end_of_body();
+                continue;
             };
-            if this.last_payload_shared {
-                detach(&mut this.last_payload);
-                this.last_payload_shared = false;
-            }
+            this.reader.release_buffers();
             match Pin::new(body).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
                         if !data.is_empty() {
-                            this.on_bytes(&data);
-                            this.decoder.feed(data);
+                            this.on_bytes(data);
                         }
                     }
                 }
                 Poll::Ready(Some(Err(error))) => {
-                    let error = Error::new(
-                        ErrorKind::Transport,
-                        "the connection broke during the stream",
-                    )
-                    .with_source(error);
-                    return Poll::Ready(Some(Err(this.fail(error))));
+                    this.release();
+                    this.reader.fail_with(
+                        Error::new(
+                            ErrorKind::Transport,
+                            "the connection broke during the stream",
+                        )
+                        .with_source(error),
+                    );
                 }
-                Poll::Ready(None) => return Poll::Ready(this.on_body_end()),
+                Poll::Ready(None) => {
+                    this.body = None;
+                    this.reader.end_of_body();
+                }
                 Poll::Pending => {
-                    if let (Some(idle), Some(timeout)) = (&mut this.idle, this.idle_timeout) {
-                        if !this.idle_armed {
-                            let read_at = tokio::time::Instant::from_std(this.read_at);
-                            idle.as_mut().reset(head_timer::deadline(read_at, timeout));
-                            this.idle_armed = true;
-                        }
-                        if idle.as_mut().poll(cx).is_ready() {
-                            let error = Error::new(
-                                ErrorKind::Timeout,
-                                format!("no data for {timeout:?} (idle timeout)"),
-                            );
-                            return Poll::Ready(Some(Err(this.fail(error))));
-                        }
-                    }
-                    return Poll::Pending;
+                    let Poll::Ready(timeout) = this.poll_idle(cx) else {
+                        return Poll::Pending;
+                    };
+                    this.release();
+                    this.reader.fail_with(Error::new(
+                        ErrorKind::Timeout,
+                        format!("no data for {timeout:?} (idle timeout)"),
+                    ));
                 }
             }
         }
+    }
+}
+
+impl FusedStream for ChatCompletionStream {
+    fn is_terminated(&self) -> bool {
+        self.reader.is_terminated()
     }
 }
 
@@ -611,29 +397,5 @@ fn media_kind(headers: &HeaderMap) -> MediaKind {
         MediaKind::Html
     } else {
         MediaKind::Other
-    }
-}
-
-/// A stream read to its end, folded (see
-/// [`ChatCompletionStream::collect_completion`]).
-#[derive(Debug)]
-pub struct Collected {
-    /// Everything received, folded — also when the stream failed (then it is
-    /// what arrived before the failure).
-    pub completion: ChatCompletion,
-    /// How the stream ended.
-    pub end: Result<EndState>,
-    /// When things happened.
-    pub timing: StreamTiming,
-}
-
-impl Collected {
-    /// The completion if the stream ended cleanly, else the error.
-    ///
-    /// # Errors
-    ///
-    /// The error the stream ended with.
-    pub fn into_result(self) -> Result<ChatCompletion> {
-        self.end.map(|_| self.completion)
     }
 }

@@ -1,7 +1,8 @@
-//! Copies out of hyper's read buffers, so that an open stream does not keep
-//! a whole buffer alive for a few bytes it holds on to.
+//! Copies the response headers out of hyper's read buffer, so that an open
+//! stream does not keep a whole buffer alive for a few bytes it holds on to
+//! (the payload is the reader's: `StreamReader::release_buffers`).
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use http::{HeaderMap, HeaderValue};
 
 /// Copies the header values into one buffer of their own.
@@ -30,17 +31,11 @@ pub(super) fn detach_header_values(headers: &mut HeaderMap) {
     }
 }
 
-/// Replaces a payload that points into a received buffer with a copy of its
-/// own, so that the buffer can be freed or reused by the next read.
-pub(super) fn detach(payload: &mut Option<Bytes>) {
-    if let Some(bytes) = payload {
-        *bytes = Bytes::copy_from_slice(bytes);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    use bytes::Bytes;
 
     use super::*;
 
@@ -75,15 +70,5 @@ mod tests {
         for value in headers.values() {
             assert!(!points_into(value.as_bytes(), &read_buffer));
         }
-    }
-
-    #[test]
-    fn a_payload_is_copied_out() {
-        let read_buffer = Bytes::from_static(b"data: {\"a\":1}\n\n");
-        let mut payload = Some(read_buffer.slice(6..13));
-        detach(&mut payload);
-        let payload = payload.unwrap();
-        assert_eq!(payload, &b"{\"a\":1}"[..]);
-        assert!(!points_into(&payload, &read_buffer));
     }
 }

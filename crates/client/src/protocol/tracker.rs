@@ -12,7 +12,7 @@ use chatstream_types::{ChatCompletionChunk, ParseError, ParseLimit};
 /// an error: a choice it could not track could not be known to have
 /// finished, and a truncated stream would pass for a finished one.
 #[derive(Debug)]
-pub(super) struct ChoiceTracker {
+pub(crate) struct ChoiceTracker {
     /// Sorted by index: (index, finished).
     seen: Vec<(u32, bool)>,
     max: usize,
@@ -20,13 +20,13 @@ pub(super) struct ChoiceTracker {
 
 /// A stream brought more distinct choices than allowed.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct TooManyChoices {
-    pub(super) max: usize,
+pub(crate) struct TooManyChoices {
+    pub(crate) max: usize,
 }
 
 impl TooManyChoices {
     /// The typed error, as a payload with too many choices gives.
-    pub(super) fn error(self) -> ParseError {
+    pub(crate) fn error(self) -> ParseError {
         ParseError::Limit {
             limit: ParseLimit::Choices,
             max: self.max,
@@ -36,7 +36,7 @@ impl TooManyChoices {
 
 impl ChoiceTracker {
     /// A tracker for at most `max` distinct choices.
-    pub(super) fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         ChoiceTracker {
             seen: Vec::new(),
             max,
@@ -44,7 +44,7 @@ impl ChoiceTracker {
     }
 
     /// Notes the choices of `chunk` (and which finished).
-    pub(super) fn observe(&mut self, chunk: &ChatCompletionChunk) -> Result<(), TooManyChoices> {
+    pub(crate) fn observe(&mut self, chunk: &ChatCompletionChunk) -> Result<(), TooManyChoices> {
         for choice in &chunk.choices {
             let finished = choice.finish_reason.is_some();
             match self
@@ -65,14 +65,14 @@ impl ChoiceTracker {
         Ok(())
     }
 
-    pub(super) fn all_finished(&self) -> bool {
+    pub(crate) fn all_finished(&self) -> bool {
         !self.seen.is_empty() && self.seen.iter().all(|(_, finished)| *finished)
     }
 }
 
 /// Whether a chunk carries something a user sees: text, reasoning, a refusal
 /// or a tool call.
-pub(super) fn has_content(chunk: &ChatCompletionChunk) -> bool {
+pub(crate) fn has_content(chunk: &ChatCompletionChunk) -> bool {
     chunk.choices.iter().any(|choice| {
         let delta = &choice.delta;
         delta.content_text().is_some_and(|text| !text.is_empty())

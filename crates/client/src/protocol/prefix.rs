@@ -11,11 +11,11 @@
 use bytes::Bytes;
 
 /// How much of the body is kept until the first event.
-pub(super) const PREFIX_CAP: usize = 64 * 1024;
+pub(crate) const PREFIX_CAP: usize = 64 * 1024;
 
 /// The body's first frames, until the first event or [`PREFIX_CAP`] bytes.
 #[derive(Debug)]
-pub(super) struct Prefix {
+pub(crate) struct Prefix {
     first: Option<Bytes>,
     rest: Vec<Bytes>,
     held: usize,
@@ -25,7 +25,7 @@ pub(super) struct Prefix {
 
 impl Prefix {
     /// Keeping, nothing kept yet.
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Prefix {
             first: None,
             rest: Vec::new(),
@@ -36,7 +36,7 @@ impl Prefix {
 
     /// Keeps a frame (a reference to it), or stops keeping if it would pass
     /// the cap.
-    pub(super) fn push(&mut self, data: &Bytes) {
+    pub(crate) fn push(&mut self, data: &Bytes) {
         if !self.on {
             return;
         }
@@ -53,7 +53,7 @@ impl Prefix {
     }
 
     /// Stops keeping and lets go of what was kept.
-    pub(super) fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if self.on {
             self.on = false;
             self.first = None;
@@ -62,7 +62,7 @@ impl Prefix {
     }
 
     /// What was kept, as one buffer (`None` if keeping stopped), and stops.
-    pub(super) fn take(&mut self) -> Option<Bytes> {
+    pub(crate) fn take(&mut self) -> Option<Bytes> {
         if !self.on {
             return None;
         }

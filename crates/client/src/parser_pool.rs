@@ -45,6 +45,7 @@ pub(crate) struct ParserPool {
 
 impl ParserPool {
     /// A parser from the pool, or a new one if the pool is empty.
+    #[cfg(feature = "transport")]
     pub(crate) fn take(self: &Arc<Self>) -> PooledParser {
         let parser = self.lock().pop().map(|mut parser| {
             parser.begin_stream();
@@ -58,7 +59,7 @@ impl ParserPool {
     }
 
     /// How many parsers the pool holds.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "transport"))]
     fn len(&self) -> usize {
         self.lock().len()
     }
@@ -89,6 +90,15 @@ pub(crate) struct PooledParser {
 }
 
 impl PooledParser {
+    /// A parser of no pool (dropped with its stream).
+    pub(crate) fn unpooled(parser: ChunkParser) -> Self {
+        PooledParser {
+            parser,
+            pool: None,
+            largest_payload: 0,
+        }
+    }
+
     /// Notes the size of a payload about to be parsed.
     pub(crate) fn note_payload(&mut self, len: usize) {
         self.largest_payload = self.largest_payload.max(len);
@@ -119,7 +129,7 @@ impl Drop for PooledParser {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "transport"))]
 mod tests {
     #![allow(clippy::unwrap_used)]
 

@@ -1,33 +1,28 @@
-//! A `200 application/json` answer to a streaming request: a server (or a
-//! proxy) that ignored `"stream": true`. Its body is an error object or a
-//! whole completion; a completion is delivered as one chunk, so nothing the
-//! server sent is dropped.
-
-use std::collections::VecDeque;
+//! A JSON answer to a streaming request: a server (or a proxy) that ignored
+//! `"stream": true`. Its body is an error object or a whole completion; a
+//! completion is delivered as one chunk, so nothing the server sent is
+//! dropped.
 
 use bytes::Bytes;
 use chatstream_types::{
-    ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, Content, FunctionCallDelta,
-    ToolCallDelta,
+    ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, ChunkParser, Content,
+    FunctionCallDelta, ToolCallDelta,
 };
 
-use crate::builder::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::error_body::body_snippet;
+use crate::snippet::body_snippet;
 
-/// A `200 application/json` body: an error object, or a whole completion (the
-/// server ignored `"stream": true`), delivered as one chunk; parsed within
-/// the configured limits.
-pub(crate) fn whole_completion(
-    body: &Bytes,
-    config: &Config,
-) -> Result<VecDeque<ChatCompletionChunk>> {
-    if let Some(api) = config.api_error_in(body) {
+/// A JSON body: an error object, or a whole completion (the server ignored
+/// `"stream": true`), as one chunk; parsed within `parser`'s limits.
+pub(crate) fn whole_completion(body: &Bytes, parser: &ChunkParser) -> Result<ChatCompletionChunk> {
+    if let Ok(chatstream_types::ErrorResponse { error: Some(api) }) =
+        parser.parse_error_response(body)
+    {
         return Err(
             Error::new(ErrorKind::Api, "the server answered with an error body").with_api(api),
         );
     }
-    let completion: ChatCompletion = config.completion_in(body).map_err(|e| {
+    let completion: ChatCompletion = parser.parse_completion(body).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
             format!(
@@ -38,7 +33,7 @@ pub(crate) fn whole_completion(
         .with_source(e)
         .with_body(body.clone())
     })?;
-    Ok(VecDeque::from([completion_as_chunk(completion)]))
+    Ok(completion_as_chunk(completion))
 }
 
 /// A whole completion as one chunk whose deltas hold each full message.
