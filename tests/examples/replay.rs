@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use chatstream_sse::Decoder;
-use chatstream_tests::{data_dir, event_payload, sse_files};
+use chatstream_tests::{data_dir, sse_files};
 use chatstream_types::{Accumulator, AccumulatorEvent, ChunkParser, StreamPayload};
 
 const DEFAULT: &str = "deepseek/reasoner-reasoning-content.sse";
@@ -68,7 +68,13 @@ fn replay(file: &str, fast: bool) -> Result<(), String> {
         rest = tail;
         decoder.feed(piece.to_vec());
         while let Some(event) = decoder.next_event().map_err(|e| e.to_string())? {
-            let payload = event_payload(&mut parser, &event)?;
+            let payload = if event.event_type() == "error" {
+                StreamPayload::Error(parser.parse_error_event(event.data_bytes()))
+            } else {
+                parser
+                    .parse_payload(event.data_bytes())
+                    .map_err(|e| e.to_string())?
+            };
             match payload {
                 StreamPayload::Done => {
                     ended = Some("[DONE]".to_owned());

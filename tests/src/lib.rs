@@ -2,9 +2,9 @@
 //!
 //! The tests live in `tests/tests/`; this library holds what they share: where
 //! the data copied from the shared corpus lives (`tests/data`, kept in step by
-//! `cargo xtask sync-data`), and a reference fold of a whole captured stream
-//! (SSE decoding, payload parsing, accumulation and the end state), built only
-//! from the public APIs of `chatstream-sse` and `chatstream-types`.
+//! `cargo xtask sync-data`), and the fold of a whole captured stream: the
+//! client's own protocol core ([`chatstream::protocol::StreamReader`]: SSE
+//! decoding, payload parsing and the end state) feeding an [`Accumulator`].
 //!
 //! - [`mock`]: a loopback mock OpenAI-compatible server (plain, TLS and raw
 //!   HTTP/1.1 modes, scripted replies, replay of the captured streams).
@@ -20,8 +20,12 @@ pub mod mock_process;
 pub mod offline;
 pub mod process;
 
-use chatstream_sse::{Decoder, Event};
-use chatstream_types::{Accumulator, ApiError, ChunkParser, StreamPayload};
+use std::time::Instant;
+
+use bytes::Bytes;
+use chatstream::protocol::StreamReader;
+use chatstream::{EndState, ErrorKind};
+use chatstream_types::{Accumulator, ApiError};
 
 /// The folder holding the copied test data (`tests/data`).
 pub fn data_dir() -> PathBuf {
@@ -85,41 +89,31 @@ pub struct Folded {
     pub accumulator: Accumulator,
 }
 
-/// Decodes `body` (fed in `pieces`), parses each event and folds the chunks,
-/// stopping at `[DONE]` or at an error object, the way the client does.
+/// Reads `body` (fed in `pieces`) with the client's protocol core and folds
+/// the chunks, as the client does.
 ///
-/// Fails with a message on a decoder error or a payload that is not a chunk.
+/// Fails with a message when the stream is unreadable (a decoder or parse
+/// limit, a payload that is not a chunk, the accumulator's limits) or was a
+/// whole completion rather than a stream.
 pub fn fold_stream<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Result<Folded, String> {
-    let mut decoder = Decoder::new();
-    let mut parser = ChunkParser::new();
+    let mut reader = StreamReader::new();
     let mut accumulator = Accumulator::new();
+    let mut failure = None;
     for piece in pieces {
-        decoder.feed(bytes_of(piece));
-        while let Some(event) = decoder.next_event().map_err(|e| e.to_string())? {
-            let payload = event_payload(&mut parser, &event)?;
-            match payload {
-                StreamPayload::Done => {
-                    return Ok(Folded {
-                        outcome: Outcome::Done,
-                        accumulator,
-                    });
-                }
-                StreamPayload::Error(error) => {
-                    return Ok(Folded {
-                        outcome: Outcome::Error(error),
-                        accumulator,
-                    });
-                }
-                StreamPayload::Chunk(chunk) => {
-                    accumulator.push(&chunk).map_err(|e| e.to_string())?;
-                }
-            }
-        }
+        reader.feed(Bytes::copy_from_slice(piece), Instant::now());
+        drain(&mut reader, &mut accumulator, &mut failure)?;
     }
-    let outcome = if accumulator.all_choices_finished() {
-        Outcome::Finished
-    } else {
-        Outcome::Truncated
+    reader.end_of_body();
+    drain(&mut reader, &mut accumulator, &mut failure)?;
+    let outcome = match (failure, reader.end_state()) {
+        (Some(error), _) => match error.kind() {
+            ErrorKind::Api => Outcome::Error(error.api_error().cloned().unwrap_or_default()),
+            ErrorKind::Truncated => Outcome::Truncated,
+            _ => return Err(problem(&error)),
+        },
+        (None, Some(EndState::Done)) => Outcome::Done,
+        (None, Some(EndState::Finished)) => Outcome::Finished,
+        (None, state) => return Err(format!("the stream ended as {state:?}")),
     };
     Ok(Folded {
         outcome,
@@ -127,21 +121,27 @@ pub fn fold_stream<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Result<Fol
     })
 }
 
-/// Parses one event: an `event: error` event is an error whatever its data
-/// holds (`{"error": {...}}`, a bare error object, or text); any other event's
-/// data is a chunk, an in-stream error object, or `[DONE]`.
-pub fn event_payload(parser: &mut ChunkParser, event: &Event) -> Result<StreamPayload, String> {
-    if event.event_type() == "error" {
-        let error = parser.parse_error_event(event.data_bytes());
-        return Ok(StreamPayload::Error(error));
+/// What made a stream unreadable: the error, and the payload it was about.
+pub fn problem(error: &chatstream::Error) -> String {
+    match error.payload() {
+        Some(payload) => format!("{error}: payload {:?}", String::from_utf8_lossy(payload)),
+        None => error.to_string(),
     }
-    parser
-        .parse_payload(event.data_bytes())
-        .map_err(|e| format!("payload {:?}: {e}", event.data()))
 }
 
-fn bytes_of(piece: &[u8]) -> bytes::Bytes {
-    bytes::Bytes::copy_from_slice(piece)
+/// Folds every item the reader has ready; keeps its error.
+fn drain(
+    reader: &mut StreamReader,
+    accumulator: &mut Accumulator,
+    failure: &mut Option<chatstream::Error>,
+) -> Result<(), String> {
+    while let Some(item) = reader.next_item() {
+        match item {
+            Ok(chunk) => accumulator.push(&chunk).map_err(|e| e.to_string())?,
+            Err(error) => *failure = Some(error),
+        }
+    }
+    Ok(())
 }
 
 /// The README's Rust examples, compiled (and the runnable ones run) by

@@ -1,24 +1,27 @@
 //! What one captured stream showed: [`observe_stream`] and [`StreamFacts`].
 //!
-//! The stream goes through the same layers as the client's (the SSE decoder,
-//! [`ChunkParser`], [`Accumulator`]), stopping where the client stops, so
-//! every fact here is something the client really met. Facts are taken from
+//! The stream goes through the client's own protocol core
+//! ([`StreamReader`]) and an [`Accumulator`], ending where and as the client
+//! ends, so every fact here is something the client really met; a separate
+//! pass of the SSE decoder only notes what the core does not report
+//! (comments, and whether an error came as an `event: error`). Facts are taken from
 //! the parsed chunks, never from the file name or the folder: a provider
 //! that starts sending `reasoning` instead of `reasoning_content` changes
 //! the table the day its capture is added.
 
 use std::collections::BTreeSet;
 
+use std::time::Instant;
+
 use bytes::Bytes;
+use chatstream::protocol::StreamReader;
+use chatstream::{EndState, ErrorKind};
 use chatstream_sse::{Decoder, Frame};
-use chatstream_types::{
-    Accumulator, ApiError, ChatCompletionChunk, ChunkChoice, ChunkParser, StreamPayload,
-};
+use chatstream_types::{Accumulator, ApiError, ChatCompletionChunk, ChunkChoice};
 use serde_json::{Map, Value};
 
 use super::tool_calls::{ToolCallQuirk, ToolCallTracker};
 use crate::corpus::summarize;
-use crate::event_payload;
 
 /// How a stream ended, in the terms of `expected.jsonl`'s `outcome`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -186,66 +189,48 @@ struct UsageSeen {
 
 /// Reads one whole stream body and reports what it showed.
 ///
-/// The body is decoded, parsed and folded until `[DONE]`, an error object or
-/// its end, as the client does; comments are noted on the way.
+/// The body is read and folded as the client reads it, until `[DONE]`, an
+/// error or its end; comments are noted on the way.
 pub fn observe_stream(body: &[u8]) -> StreamFacts {
     let mut facts = StreamFacts::new();
-    let mut decoder = Decoder::new();
-    let mut parser = ChunkParser::new();
+    let error_event = note_frames(&mut facts, body);
+    let mut reader = StreamReader::new();
+    reader.feed(Bytes::copy_from_slice(body), Instant::now());
+    reader.end_of_body();
     let mut accumulator = Accumulator::new();
     let mut tools = ToolCallTracker::default();
     let mut usage = UsageSeen::default();
     let mut error: Option<ApiError> = None;
     let mut ended = None;
-    decoder.feed(Bytes::copy_from_slice(body));
-    while ended.is_none() {
-        let frame = match decoder.next_frame() {
-            Ok(Some(frame)) => frame,
-            Ok(None) => break,
-            Err(e) => {
-                facts.problem = Some(format!("SSE decoder: {e}"));
-                ended = Some(End::Unreadable);
-                break;
+    while let Some(item) = reader.next_item() {
+        match item {
+            Ok(chunk) => {
+                if let Err(e) = accumulator.push(&chunk) {
+                    facts.problem = Some(format!("accumulator: {e}"));
+                    ended = Some(End::Unreadable);
+                    break;
+                }
+                note_chunk(&mut facts, &mut tools, &mut usage, &chunk);
             }
-        };
-        let event = match frame {
-            Frame::Event(event) => event,
-            Frame::Comment(comment) => {
-                facts.comments.insert(comment.text().to_owned());
-                continue;
-            }
-            _ => continue,
-        };
-        match event_payload(&mut parser, &event) {
-            Ok(StreamPayload::Done) => ended = Some(End::Done),
-            Ok(StreamPayload::Error(api_error)) => {
-                error = Some(api_error);
-                ended = Some(if event.event_type() == "error" {
+            Err(e) if e.kind() == ErrorKind::Api => {
+                error = e.api_error().cloned();
+                ended = Some(if error_event {
                     End::ErrorEvent
                 } else {
                     End::ErrorObject
                 });
             }
-            Ok(StreamPayload::Chunk(chunk)) => {
-                if let Err(e) = accumulator.push(&chunk) {
-                    facts.problem = Some(format!("accumulator: {e}"));
-                    ended = Some(End::Unreadable);
-                } else {
-                    note_chunk(&mut facts, &mut tools, &mut usage, &chunk);
-                }
-            }
+            Err(e) if e.kind() == ErrorKind::Truncated => ended = Some(End::Truncated),
             Err(e) => {
-                facts.problem = Some(e);
+                facts.problem = Some(crate::problem(&e));
                 ended = Some(End::Unreadable);
             }
         }
     }
-    let end = ended.unwrap_or_else(|| {
-        if accumulator.all_choices_finished() {
-            End::Finished
-        } else {
-            End::Truncated
-        }
+    let end = ended.unwrap_or(match reader.end_state() {
+        Some(EndState::Done) => End::Done,
+        Some(EndState::Finished) => End::Finished,
+        _ => End::Unreadable,
     });
     facts.end = end;
     facts.usage = match usage.with_usage {
@@ -265,6 +250,25 @@ pub fn observe_stream(body: &[u8]) -> StreamFacts {
         .outcome()
         .map(|outcome| summarize(outcome, &accumulator, error.as_ref()));
     facts
+}
+
+/// Notes the comment lines of `body` (keep-alives); returns whether it holds
+/// an `event: error` event. Decoding stops where the decoder's limits would
+/// stop the client.
+fn note_frames(facts: &mut StreamFacts, body: &[u8]) -> bool {
+    let mut decoder = Decoder::new();
+    decoder.feed(Bytes::copy_from_slice(body));
+    let mut error_event = false;
+    while let Ok(Some(frame)) = decoder.next_frame() {
+        match frame {
+            Frame::Comment(comment) => {
+                facts.comments.insert(comment.text().to_owned());
+            }
+            Frame::Event(event) => error_event |= event.event_type() == "error",
+            _ => {}
+        }
+    }
+    error_event
 }
 
 /// Notes what one folded chunk shows.
