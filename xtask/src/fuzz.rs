@@ -256,7 +256,7 @@ fn seed(target: &str, root: &Path, corpus: &Path) -> Result<(), String> {
                 let bytes = read(path)?;
                 seeds.push((format!("fixture-{}", fnv1a(&bytes)), bytes));
             }
-            let vectors = root.join("tests/data/sse-vectors.jsonl");
+            let vectors = root.join("crates/sse/tests/data/sse-vectors.jsonl");
             let text =
                 fs::read_to_string(&vectors).map_err(|e| format!("{}: {e}", vectors.display()))?;
             for line in text.lines().filter(|line| !line.trim().is_empty()) {

@@ -11,10 +11,10 @@ use http::header::{HeaderValue, USER_AGENT};
 
 use crate::azure::{Azure, DeploymentMapper};
 use crate::client::Client;
-use crate::connect::{self, TlsSettings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{header_pair, mark_credentials};
 use crate::proxy;
+use crate::tls::{self, TlsSettings};
 use hyper_util::client::proxy::matcher::Matcher;
 
 /// The OpenAI API's base URL, the default.
@@ -355,8 +355,43 @@ impl ClientBuilder {
     }
 
     /// Trusts this certificate (DER) as a root, besides the built-in roots.
+    /// A certificate rustls cannot read makes [`build`](Self::build) fail.
     pub fn add_root_certificate_der(mut self, der: Vec<u8>) -> Self {
-        self.tls.extra_roots.push(der);
+        self.tls.der_roots.push(der);
+        self
+    }
+
+    /// Trusts the certificates of this PEM text (one or more `BEGIN
+    /// CERTIFICATE` blocks: a corporate CA bundle, a proxy's CA) as roots,
+    /// besides the built-in roots. PEM without a certificate, or one rustls
+    /// cannot read, makes [`build`](Self::build) fail.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pem = std::fs::read("/etc/ssl/certs/corporate-ca.pem")?;
+    /// let client = chatstream::Client::builder().add_root_certificate_pem(pem).build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.pem_roots.push(pem.into());
+        self
+    }
+
+    /// Uses this rustls configuration for every TLS connection instead of
+    /// the one the builder makes: for client certificates (mutual TLS), a
+    /// custom certificate verifier, another crypto provider, other protocol
+    /// versions. Its ALPN list is replaced with `h2` and `http/1.1` (the
+    /// client speaks both and must know which was negotiated); everything
+    /// else is used as given. The configuration carries its own roots, so
+    /// combining it with [`add_root_certificate_der`](Self::add_root_certificate_der),
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem) or
+    /// [`tls_built_in_roots(false)`](Self::tls_built_in_roots) makes
+    /// [`build`](Self::build) fail rather than ignore them.
+    ///
+    /// The `rustls` version is this crate's, re-exported as
+    /// [`chatstream::rustls`](crate::rustls).
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls.given = Some(config);
         self
     }
 
@@ -405,7 +440,7 @@ impl ClientBuilder {
             return Err(error);
         }
         let mut config = self.config;
-        let tls = connect::tls_config(&self.tls).map_err(|e| {
+        let tls = tls::tls_config(&self.tls).map_err(|e| {
             Error::new(ErrorKind::Builder, "cannot build the TLS configuration").with_source(e)
         })?;
         config.proxies = proxy::matcher(self.proxy_url.as_deref(), self.proxy_from_env)?;

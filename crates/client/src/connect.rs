@@ -23,42 +23,6 @@ use tower_service::Service;
 
 use crate::error::BoxError;
 
-/// TLS settings gathered by the builder.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct TlsSettings {
-    /// Extra trusted roots (DER).
-    pub(crate) extra_roots: Vec<Vec<u8>>,
-    /// Whether the built-in roots (webpki or native) are trusted.
-    pub(crate) no_built_in_roots: bool,
-}
-
-/// Builds the rustls client configuration (ring provider, safe defaults).
-pub(crate) fn tls_config(settings: &TlsSettings) -> Result<rustls::ClientConfig, BoxError> {
-    let mut roots = rustls::RootCertStore::empty();
-    if !settings.no_built_in_roots {
-        #[cfg(feature = "webpki-roots")]
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        #[cfg(feature = "native-roots")]
-        {
-            let native = rustls_native_certs::load_native_certs();
-            for cert in native.certs {
-                // A certificate the platform store holds but rustls cannot
-                // parse is skipped, as browsers do.
-                let _ = roots.add(cert);
-            }
-        }
-    }
-    for der in &settings.extra_roots {
-        roots.add(rustls::pki_types::CertificateDer::from(der.clone()))?;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
-}
-
 /// The connector stack the client uses: [`ProxyConnector`], then TLS by
 /// hyper-rustls, then [`Slim`] so that a plain connection does not carry
 /// room for a TLS session.

@@ -149,6 +149,8 @@ mod snippet;
 #[cfg(feature = "transport")]
 mod stream;
 mod timing;
+#[cfg(feature = "transport")]
+mod tls;
 
 #[cfg(feature = "transport")]
 pub use azure::default_deployment as azure_default_deployment;
@@ -167,3 +169,12 @@ pub use timing::StreamTiming;
 
 pub use chatstream_sse as sse;
 pub use chatstream_types as types;
+/// The rustls this crate is built with, for
+/// [`ClientBuilder::tls_config`].
+#[cfg(feature = "transport")]
+pub use rustls;
+
+/// The README's example, compiled by `cargo test --doc`.
+#[cfg(all(doctest, feature = "transport"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,4 +1,5 @@
-//! The 90 conformance vectors of `tests/data/sse-vectors.jsonl`, fed as
+//! The 90 conformance vectors of `tests/data/sse-vectors.jsonl` (in this
+//! crate, so that the published crate tests them too), fed as
 //! their own chunks and at every split point (every 2- and 3-piece split for
 //! inputs up to 64 bytes; pieces of 1, 2, 3, 7 and 64 bytes and the whole
 //! input for longer ones). Each result is also checked against the naive
@@ -14,7 +15,7 @@ use serde_json::Value;
 
 const VECTORS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/data/sse-vectors.jsonl"
+    "/tests/data/sse-vectors.jsonl"
 ));
 
 struct Vector {

@@ -51,13 +51,12 @@
 //! moving them up through every layer of `Result`. [`ChunkParser`] also uses
 //! what the chunks of a stream share: the strings every chunk repeats
 //! ([`SharedStr`], no allocation), and the bytes a chunk begins and ends with,
-//! which it does not parse again when the next chunk has them too. On the
-//! benchmark's corpora (`cargo xtask bench --only types`, 200,000 chunks
-//! each) it parses about 2.7 million text chunks per second, 1.9 to 2.1
-//! times as many as async-openai's chunk type through serde_json (1.6 to 1.7
-//! times on tool-call chunks, 1.9 to 2.1 times on Azure's), at two
-//! allocations per text chunk — its `choices` vector and its text (2.07 on
-//! average, a stream's first chunk allocating its strings).
+//! which it does not parse again when the next chunk has them too. A text
+//! chunk costs two allocations — its `choices` vector and its text. How many
+//! chunks per second that makes, against async-openai's chunk type through
+//! serde_json on three corpora, is measured by `cargo xtask bench --only
+//! types` and reported, regenerated with every run, in the repository's
+//! [BENCHMARKS.md](https://github.com/chatstream-rs/chatstream/blob/main/BENCHMARKS.md).
 
 pub mod accumulator;
 mod accumulator_event;
@@ -107,3 +106,8 @@ pub use validate::{
     LEGACY_COMPLETION_MODELS, REASONING_MODEL_PREFIXES, ValidationError, check_chat_model,
     is_reasoning_model, validate_reasoning_request,
 };
+
+/// The README's example, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -63,13 +63,12 @@ pub enum StreamPayload {
 /// `serde_json::from_slice`), errors included (a payload that fails is
 /// parsed again whole, so the error points into it).
 ///
-/// Measured (`cargo xtask bench --only types`, 200,000 chunks per corpus): a
-/// text chunk costs two allocations — its `choices` vector and its text (2.07
-/// on average, as a stream's first chunk allocates its strings) against six
-/// for async-openai's type, and parses about twice as fast (2.7 million
-/// chunks per second); a tool-call chunk costs 3.4 allocations (its
-/// `tool_calls` vector too) and parses 1.6 times as fast; an Azure chunk 3.1
-/// (its content-filter results are boxed), about twice as fast.
+/// A text chunk costs two allocations — its `choices` vector and its text (a
+/// stream's first chunk also allocates its strings); a tool-call chunk its
+/// `tool_calls` vector too; an Azure chunk its boxed content-filter results.
+/// Speed and allocations per chunk against async-openai's type are measured
+/// by `cargo xtask bench --only types` and reported in the repository's
+/// BENCHMARKS.md.
 ///
 /// # Where `[DONE]` is handled
 ///

@@ -6,109 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use std::path::Path;
+mod reuse;
 
-use chatstream_types::{ChatCompletionChunk, ChunkParser, ParseError, StreamPayload};
-
-/// The outcome of a parse, comparable: the payload, or the error's message.
-fn outcome(result: Result<StreamPayload, ParseError>) -> Result<StreamPayload, String> {
-    result.map_err(|error| error.to_string())
-}
-
-/// Parses `payload` with `parser` and checks it against a fresh parser and
-/// against `serde_json::from_slice`.
-fn check(parser: &mut ChunkParser, payload: &[u8]) -> bool {
-    let shown = String::from_utf8_lossy(payload);
-    let reused = outcome(parser.parse_payload(payload));
-    let fresh_result = ChunkParser::new().parse_payload(payload);
-    let over_a_limit = fresh_result.as_ref().is_err_and(ParseError::is_limit);
-    let fresh = outcome(fresh_result);
-    assert_eq!(reused, fresh, "reuse changed the result of {shown:?}");
-    if over_a_limit {
-        // serde_json (no limits) may accept it: nothing to compare.
-        return false;
-    }
-    let direct = serde_json::from_slice::<ChatCompletionChunk>(payload);
-    match (&fresh, &direct) {
-        (Ok(StreamPayload::Chunk(chunk)), Ok(expected)) => {
-            assert_eq!(chunk, expected, "parser vs from_slice on {shown:?}");
-        }
-        // By design the parser repairs lone surrogate escapes (a pair split
-        // across chunks) with U+FFFD, where from_slice refuses them.
-        (Ok(StreamPayload::Chunk(chunk)), Err(error))
-            if error.to_string().contains("surrogate")
-                || error.to_string().contains("hex escape") =>
-        {
-            assert!(
-                format!("{chunk:?}").contains('\u{fffd}'),
-                "a repaired payload shows U+FFFD: {shown:?}"
-            );
-        }
-        (Ok(StreamPayload::Chunk(_)), Err(error)) => {
-            panic!("the parser accepts what from_slice rejects ({error}): {shown:?}")
-        }
-        // By design parse_payload reads a top-level `error` as an error
-        // object or message, and fails on any other value, which from_slice
-        // keeps in `extra` (what reuse must not change is checked above).
-        (Err(_), Ok(expected))
-            if expected
-                .extra
-                .get("error")
-                .is_some_and(|error| !error.is_object() && !error.is_string()) => {}
-        (Err(error), Ok(_)) => {
-            panic!("the parser rejects what from_slice accepts ({error}): {shown:?}")
-        }
-        _ => {}
-    }
-    fresh.is_ok()
-}
-
-/// Each event's `data` in an SSE file (lines joined with `\n`).
-fn payloads(text: &str) -> Vec<String> {
-    let text = text.replace("\r\n", "\n");
-    text.split("\n\n")
-        .filter_map(|event| {
-            let lines: Vec<&str> = event
-                .lines()
-                .filter_map(|line| line.strip_prefix("data:"))
-                .map(|data| data.strip_prefix(' ').unwrap_or(data))
-                .collect();
-            (!lines.is_empty()).then(|| lines.join("\n"))
-        })
-        .collect()
-}
-
-fn sse_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            sse_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "sse") {
-            out.push(path);
-        }
-    }
-}
-
-#[test]
-fn captured_streams_parse_as_each_payload_alone() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
-    let mut files = Vec::new();
-    sse_files(&dir, &mut files);
-    let mut parsed = 0;
-    for file in &files {
-        let text = std::fs::read_to_string(file).unwrap();
-        let mut parser = ChunkParser::new();
-        for payload in payloads(&text) {
-            check(&mut parser, payload.as_bytes());
-            parsed += 1;
-        }
-    }
-    // The corpus is in the workspace, not in the published crate.
-    assert!(files.is_empty() || parsed > 1000, "{parsed} payloads");
-}
+use chatstream_types::{ChatCompletionChunk, ChunkParser};
+use reuse::{check, check_all};
 
 /// Pairs of consecutive payloads in the layouts the parser shortens.
 const PAIRS: &[(&str, &str)] = &[
@@ -312,14 +213,6 @@ fn a_head_followed_by_the_end_of_its_object() {
             assert!(check(&mut parser, first.as_bytes()));
             check(&mut parser, second.as_bytes());
         }
-    }
-}
-
-/// Feeds `payloads` in order to one parser, checking each (see [`check`]).
-fn check_all<S: AsRef<[u8]>>(payloads: &[S]) {
-    let mut parser = ChunkParser::new();
-    for payload in payloads {
-        check(&mut parser, payload.as_ref());
     }
 }
 
@@ -550,27 +443,6 @@ fn long_payloads() {
         format!(r#"{{"id":"{id}","choices":[{choices}],"model":"{model}"}}"#),
         format!(r#"{{"id":"{id}","choices":[{{"index":0,"delta":{{}}}}],"model":"{model}x"}}"#),
     ]);
-}
-
-/// Every captured payload through one parser, stream after stream and
-/// streams interleaved: what one provider's layout left behind meets
-/// another's payloads.
-#[test]
-fn captured_streams_through_one_parser() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
-    let mut files = Vec::new();
-    sse_files(&dir, &mut files);
-    files.sort();
-    let streams: Vec<Vec<String>> = files
-        .iter()
-        .map(|file| payloads(&std::fs::read_to_string(file).unwrap()))
-        .collect();
-    check_all(&streams.concat());
-    let longest = streams.iter().map(Vec::len).max().unwrap_or(0);
-    let interleaved: Vec<&String> = (0..longest)
-        .flat_map(|at| streams.iter().filter_map(move |stream| stream.get(at)))
-        .collect();
-    check_all(&interleaved);
 }
 
 /// Lone surrogate escapes (repaired to U+FFFD) after, in and before a
