@@ -5,7 +5,12 @@
 //! - `chatstream-sse` depends on bytes and futures-core (and memchr where it
 //!   earns its place) only: no tokio, no serde, usable in any transport;
 //! - `chatstream` (the client) keeps its whole normal dependency graph small
-//!   (peers pull 127–201 crates); the count is reported and capped.
+//!   (peers pull 127–201 crates); the count with the default features is
+//!   reported and capped; with `native-roots` instead of the bundled roots
+//!   (the operating system's store: `rustls-native-certs` and
+//!   `openssl-probe` in place of `webpki-roots`) it is reported;
+//! - `chatstream` with `default-features = false` (the protocol over any
+//!   byte stream) pulls none of the transport: no hyper, rustls or tokio.
 
 use crate::util::{cargo, output};
 
@@ -17,6 +22,18 @@ const RULES: &[(&str, &[&str])] = &[
 
 /// The most crates the client's normal dependency graph may hold.
 const CLIENT_MAX_CRATES: usize = 60;
+
+/// What `chatstream` without default features must not pull in.
+const TRANSPORT: &[&str] = &[
+    "hyper",
+    "hyper-util",
+    "hyper-rustls",
+    "rustls",
+    "tokio",
+    "tower-service",
+    "webpki-roots",
+    "rustls-native-certs",
+];
 
 /// Prints the dependency report.
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -42,16 +59,7 @@ pub fn check() -> Result<(), String> {
             broken.push(format!("{krate} must not depend on {extra:?}"));
         }
     }
-    let all = crate_names(&output(cargo().args([
-        "tree",
-        "--quiet",
-        "-p",
-        "chatstream",
-        "-e",
-        "normal",
-        "--prefix",
-        "none",
-    ]))?);
+    let all = client_graph(&[])?;
     println!(
         "chatstream: {} crates in the normal dependency graph (limit {CLIENT_MAX_CRATES})",
         all.len()
@@ -62,11 +70,49 @@ pub fn check() -> Result<(), String> {
             all.len()
         ));
     }
+    let native = client_graph(&["--no-default-features", "--features", "native-roots"])?;
+    println!(
+        "chatstream (native-roots instead of webpki-roots): {} crates",
+        native.len()
+    );
+    let bare = client_graph(&["--no-default-features"])?;
+    let transport: Vec<&String> = bare
+        .iter()
+        .filter(|name| TRANSPORT.contains(&name.as_str()))
+        .collect();
+    println!(
+        "chatstream (--no-default-features): {} crates, {:?}",
+        bare.len(),
+        without(&bare, "chatstream")
+    );
+    if !transport.is_empty() {
+        broken.push(format!(
+            "chatstream without default features must not pull {transport:?}"
+        ));
+    }
     if broken.is_empty() {
         Ok(())
     } else {
         Err(broken.join("\n"))
     }
+}
+
+/// The crates of the client's normal dependency graph with `features`.
+fn client_graph(features: &[&str]) -> Result<Vec<String>, String> {
+    Ok(crate_names(&output(
+        cargo()
+            .args([
+                "tree",
+                "--quiet",
+                "-p",
+                "chatstream",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+            ])
+            .args(features),
+    )?))
 }
 
 /// The distinct crate names in `cargo tree --prefix none` output.
