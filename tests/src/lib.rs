@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 pub mod compat;
 pub mod corpus;
 pub mod mock_process;
-pub mod offline;
 pub mod process;
 
 use std::time::Instant;

@@ -2,9 +2,13 @@
 //! crate, no async runtime.
 //!
 //! ```text
-//! cargo run -p chatstream-types --example parse_saved_stream -- tests/data/fixtures/deepseek/reasoner-reasoning-content.sse
-//! cargo run -p chatstream-types --example parse_saved_stream   # the same DeepSeek capture
+//! cargo run -p chatstream-types --example parse_saved_stream                # a bundled stream
+//! cargo run -p chatstream-types --example parse_saved_stream -- FILE.sse    # any saved stream
 //! ```
+//!
+//! The bundled stream is `examples/data/openrouter-reasoning-claude-sonnet.sse`,
+//! recorded from Claude through OpenRouter: reasoning, then the answer, with
+//! OpenRouter's `: OPENROUTER PROCESSING` comment lines in between.
 //!
 //! It reads a saved `text/event-stream` body, takes each line starting with
 //! `data:` as one payload, parses it with `ChunkParser::parse_payload`
@@ -18,20 +22,24 @@
 //! For real decoding use `chatstream-sse` (`Decoder`, `SseStream`).
 
 use std::error::Error;
-use std::path::PathBuf;
 
 use chatstream_types::{Accumulator, AccumulatorEvent, ChunkParser, StreamPayload};
 
+/// The stream folded when no file is named.
+const BUNDLED: &str = include_str!("data/openrouter-reasoning-claude-sonnet.sse");
+
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = std::env::args_os().nth(1).map_or_else(
-        || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../tests/data/fixtures/deepseek/reasoner-reasoning-content.sse")
-        },
-        PathBuf::from,
-    );
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (name, text) = match std::env::args().nth(1) {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            (path, text)
+        }
+        None => (
+            "openrouter-reasoning-claude-sonnet.sse (bundled)".to_owned(),
+            BUNDLED.to_owned(),
+        ),
+    };
 
     let mut parser = ChunkParser::new();
     let mut accumulator = Accumulator::new();
@@ -64,8 +72,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let chunks = accumulator.chunk_count();
     let completion = accumulator.finish();
     println!(
-        "{} · {} · {chunks} chunks · [DONE] seen: {done}",
-        path.display(),
+        "{name} · {} · {chunks} chunks · [DONE] seen: {done}",
         completion.model
     );
     for choice in &completion.choices {
