@@ -17,7 +17,7 @@
 //!   memchr scan as the ceiling.
 //!
 //! A third group, `client` (see [`client`]), streams the `text` corpus over
-//! loopback HTTP from the `mock-server` binary of `chatstream-tests` (built
+//! loopback HTTP from the `mock-server` binary of `chatstream-testkit` (built
 //! next to this one) to our whole client, async-openai's client and a bare
 //! hyper request, each in a child process of its own (this binary with a
 //! hidden `--client-method` flag) so that each one's peak RSS is its own;

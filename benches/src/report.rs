@@ -1,7 +1,7 @@
 //! Results: one [`Row`] per (group, corpus, piece, method), the table on
 //! standard output, the target checks, and the JSON file for the report
 //! (`docs/bench/results.json` once `cargo xtask bench --report` copies it;
-//! `bench-report` of `chatstream-tests` turns it into `BENCHMARKS.md` and
+//! `bench-report` (in this package) turns it into `BENCHMARKS.md` and
 //! the charts).
 //!
 //! Every row carries `ratio_to`: its rate divided by the rate of each other

@@ -10,9 +10,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use chatstream::Client;
 use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
-use chatstream_tests::corpus::{Rng, comparable, expected, summarize_stream};
-use chatstream_tests::mock::{MockServer, Reply};
-use chatstream_tests::{data_dir, sse_files};
+use chatstream_testkit::corpus::{Rng, comparable, expected, summarize_stream};
+use chatstream_testkit::mock::{MockServer, Reply};
+use chatstream_testkit::{data_dir, sse_files};
 use serde_json::Value;
 
 #[derive(Clone, Copy, Debug)]
@@ -51,7 +51,7 @@ async fn run_corpus(transport: Transport) {
         let reply = Reply::sse(body.clone())
             .pieces(pieces)
             .pace(Duration::from_micros(rng.next_u64() % 200));
-        let handler = move |_: &chatstream_tests::mock::RecordedRequest| reply.clone();
+        let handler = move |_: &chatstream_testkit::mock::RecordedRequest| reply.clone();
         let server = match transport {
             Transport::Tls => MockServer::start_tls(handler).await,
             _ => MockServer::start(handler).await,

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chatstream::{Client, EndState, ErrorKind};
-use chatstream_tests::corpus::{Rng, comparable, expected, summarize_stream};
-use chatstream_tests::{data_dir, sse_files};
+use chatstream_testkit::corpus::{Rng, comparable, expected, summarize_stream};
+use chatstream_testkit::{data_dir, sse_files};
 use hyper::body::{Body, Frame};
 
 /// An in-memory body: its pieces, then an error or the end — or, with

@@ -11,8 +11,8 @@ mod common;
 
 use bytes::Bytes;
 use chatstream::ErrorKind;
-use chatstream_tests::mock::Reply;
-use chatstream_tests::process;
+use chatstream_testkit::mock::Reply;
+use chatstream_testkit::process;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

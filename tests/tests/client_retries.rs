@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chatstream::{ChatCompletionStream, Client, ClientBuilder, EndState, Error, ErrorKind};
-use chatstream_tests::mock::{Ending, MockServer, RawReply, Reply, Sequence};
+use chatstream_testkit::mock::{Ending, MockServer, RawReply, Reply, Sequence};
 use common::{BOUND, KEY, creation_error, request};
 use serde_json::json;
 

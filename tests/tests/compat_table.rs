@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use chatstream_tests::compat::observe::{FilterResults, UsagePlacement};
-use chatstream_tests::compat::tool_calls::ToolCallQuirk;
-use chatstream_tests::compat::{
+use chatstream_testkit::compat::observe::{FilterResults, UsagePlacement};
+use chatstream_testkit::compat::tool_calls::ToolCallQuirk;
+use chatstream_testkit::compat::{
     End, ProviderRow, corpus_rows, generate, observe_stream, provider_of, readme, readme_path,
     servers, table,
 };
-use chatstream_tests::{data_dir, sse_files};
+use chatstream_testkit::{data_dir, sse_files};
 
 #[test]
 fn the_readme_block_is_the_generated_table() {

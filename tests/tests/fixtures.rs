@@ -6,8 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use chatstream_tests::corpus::{Rng, comparable, expected, summarize};
-use chatstream_tests::{Outcome, data_dir, fold_stream, sse_files};
+use chatstream_testkit::corpus::{Rng, comparable, expected, summarize};
+use chatstream_testkit::{Outcome, data_dir, fold_stream, sse_files};
 use serde_json::Value;
 
 /// The folded stream in the shape of an `expected.jsonl` line.

@@ -13,7 +13,7 @@ use chatstream::types::{
     StreamOptions, ValidationError,
 };
 use chatstream::{Client, EndState, ErrorKind};
-use chatstream_tests::mock::{MockServer, RecordedRequest, Reply};
+use chatstream_testkit::mock::{MockServer, RecordedRequest, Reply};
 
 fn request(model: &str) -> ChatCompletionRequest {
     ChatCompletionRequest::new(model, vec![ChatCompletionMessage::user("Hello!")])

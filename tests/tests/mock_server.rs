@@ -1,4 +1,4 @@
-//! Tests of the loopback mock server itself (`chatstream_tests::mock`), with a
+//! Tests of the loopback mock server itself (`chatstream_testkit::mock`), with a
 //! plain hyper client: the project's client is not involved, so these pin
 //! down what the mock really puts on the wire.
 
@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use chatstream_tests::data_dir;
-use chatstream_tests::mock::{
+use chatstream_testkit::data_dir;
+use chatstream_testkit::mock::{
     Ending, MockServer, RawEnding, RawReply, RecordedRequest, ReplayHandler, Reply, Sequence,
     fixture_reply,
 };
@@ -467,7 +467,7 @@ async fn raw_never_answer_and_close_immediately() {
 #[tokio::test]
 async fn replay_serves_captures_one_event_per_piece() {
     let dir = data_dir().join("fixtures");
-    let files = chatstream_tests::sse_files(&dir);
+    let files = chatstream_testkit::sse_files(&dir);
     assert!(files.len() >= 2);
     let chosen = files[1].clone();
     let handler = ReplayHandler::try_new(files.iter().take(3).map(|f| dir.join(f)).collect())

@@ -1,23 +1,22 @@
 //! `cargo xtask bench`: the benchmarks against the peers.
 //!
-//! Generates the corpora if they are missing (see [`crate::corpus`]), then
-//! runs the `chatstream-bench` binary (package `benches/`) in release mode
-//! over them. That package depends on the peers (async-openai,
-//! eventsource-stream, sse-stream) and is deliberately not a default member
-//! of the workspace, so `cargo build` and `cargo test` never compile them;
-//! only this command does.
+//! Everything benchmark lives in the package `benches/` (`chatstream-bench`);
+//! this command only runs its binaries: `bench-corpus` writes the corpora if
+//! they are missing, then `chatstream-bench` measures over them in release
+//! mode. The peers (async-openai, eventsource-stream, sse-stream) sit behind
+//! that package's `peers` feature, which only this command turns on, so
+//! `cargo build` and `cargo test` never compile them.
 //!
 //! The binary measures, for each corpus and in one process over the same
 //! bytes: parsing each event's payload into our chunk type versus
 //! async-openai's, and decoding the Server-Sent Events framing
 //! delivered in pieces of 1 KiB, 16 KiB and all at once versus sse-stream and
 //! eventsource-stream. Group `client` streams the `text` corpus
-//! over loopback HTTP from the `mock-server` binary of `chatstream-tests`
+//! over loopback HTTP from the `mock-server` binary of `chatstream-testkit`
 //! (built here in release mode, next to the bench binary) to our client,
 //! async-openai's and a bare hyper request. It prints a table and writes
 //! `target/bench-corpus/results.json`.
 
-use crate::corpus;
 use crate::util::{build_tool_binaries, cargo, run, workspace_root};
 
 /// The number of JSON chunks per corpus when `--chunks` is not given (the
@@ -86,12 +85,36 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         }
     }
     let dir = "target/bench-corpus";
-    corpus::ensure(&workspace_root().join(dir), chunks, regen)?;
+    run(cargo()
+        .args([
+            "run",
+            "-q",
+            "--release",
+            "-p",
+            "chatstream-bench",
+            "--bin",
+            "bench-corpus",
+            "--",
+        ])
+        .arg(workspace_root().join(dir))
+        .args(["--chunks", &chunks.to_string()])
+        .args(regen.then_some("--regen")))?;
     if only.is_none_or(|group| group == "client") {
         build_tool_binaries(&["mock-server"])?;
     }
     run(cargo()
-        .args(["run", "--release", "-p", "chatstream-bench", "--", dir])
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "chatstream-bench",
+            "--features",
+            "peers",
+            "--bin",
+            "chatstream-bench",
+            "--",
+            dir,
+        ])
         .args(&passed)
         .args(["--json", RESULTS]))?;
     if report {
@@ -115,7 +138,7 @@ fn generate_report() -> Result<(), String> {
         "run",
         "-q",
         "-p",
-        "chatstream-tests",
+        "chatstream-bench",
         "--bin",
         "bench-report",
     ]))

@@ -1,7 +1,7 @@
 //! `cargo xtask compat [--check]`: the README's provider compatibility table.
 //!
 //! The table is derived from the captured corpus by the `compat-table` binary
-//! of `chatstream-tests` (which has the decoder, the parser and the
+//! of `chatstream-testkit` (which has the decoder, the parser and the
 //! accumulator at hand; this crate has no dependencies and stays that way),
 //! so this command only runs it: `--write` rewrites the README block,
 //! `--check` fails if the block is stale (`cargo test` checks the same).
@@ -23,7 +23,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "run",
         "-q",
         "-p",
-        "chatstream-tests",
+        "chatstream-testkit",
         "--bin",
         "compat-table",
         "--",

@@ -5,16 +5,18 @@
 //! Commands:
 //!
 //! - `bench [--chunks N] [--regen] [--only types|sse|client] [--runs N] [--client-runtime current|multi] [--report]` — generate
-//!   the benchmark corpora if missing and run the decode benchmarks against
-//!   the peers (package `benches/`, not a default member); with `--report`,
+//!   the benchmark corpora if missing and run the benchmarks against the
+//!   peers (package `benches/`, its `peers` feature on); with `--report`,
 //!   publish the results to `docs/bench/results.json` and regenerate
 //!   `BENCHMARKS.md`, the charts and the README section from them.
 //! - `bench --report-only` — only regenerate the report from the committed
 //!   `docs/bench/results.json`.
 //! - `compat [--check]` — regenerate the README's provider compatibility
 //!   table from the captured corpus (`--check`: fail if it is stale).
-//! - `ci` — the checks `.ci/run` runs: tests, rustfmt, clippy with warnings
-//!   denied, rustdoc with warnings denied, and the dependency rules.
+//! - `ci` — the checks `.ci/run` runs: tests (default features, the client
+//!   without them and with `native-roots`), rustfmt, clippy and rustdoc with
+//!   warnings denied, the dependency rules, the fuzz targets compiled, the
+//!   published crates tested from their archives, and the end-to-end tiers.
 //! - `deps` — the dependency rules alone, with the client's crate count.
 //! - `e2e [--tier fast|model|all]` — install (cached outside the clone),
 //!   start and stop the independent OpenAI-compatible servers, and run
@@ -22,6 +24,8 @@
 //! - `fuzz <target|list> [--time SECONDS] [--jobs N]` — run a libFuzzer
 //!   target of `fuzz/` with cargo-fuzz (`RUSTC_BOOTSTRAP=1`), seeding its
 //!   corpus from `tests/data`.
+//! - `package [--allow-dirty]` — `cargo package` the three published crates
+//!   and run their tests and examples from the unpacked archives.
 //! - `load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--bare]`
 //!   — the load benchmark: N concurrent paced streams (default 10,000) from
 //!   one client process against the loopback mock server in another;
@@ -35,11 +39,11 @@ use std::process::ExitCode;
 mod bench;
 mod ci;
 mod compat;
-mod corpus;
 mod deps;
 mod e2e;
 mod fuzz;
 mod load;
+mod package;
 mod sync_data;
 mod util;
 
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         "e2e" => e2e::run_e2e(rest),
         "fuzz" => fuzz::run_fuzz(rest),
         "load" => load::run_load(rest),
+        "package" => package::run_package(rest),
         "sync-data" => sync_data::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
@@ -84,7 +89,8 @@ commands:
   bench --report-only     regenerate that report from docs/bench/results.json
   compat [--check]        regenerate the README's provider compatibility table
                           from tests/data/fixtures (--check: fail if stale)
-  ci                      run the CI checks (test, fmt, clippy, doc, dependency rules)
+  ci                      run the CI checks (tests in each feature set, fmt, clippy,
+                          doc, dependency rules, fuzz targets, packages, e2e)
   deps                    check the layers' dependency rules and count the client's crates
   e2e [--tier fast|model|all]
                           run the client against real servers on loopback
@@ -92,6 +98,8 @@ commands:
   fuzz <target|list> [--time SECONDS] [--jobs N]
                           run a fuzz target (default 60 s) with cargo-fuzz;
                           `list` names the targets
+  package [--allow-dirty] package the published crates and test them from
+                          the unpacked archives
   load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--bare]
                           N concurrent paced streams (default 10000 × 200 chunks,
                           one per 100 ms) against the mock server in another

@@ -16,7 +16,10 @@ use crate::util::workspace_root;
 /// to the workspace root).
 const ITEMS: &[(&str, &str)] = &[
     ("fixtures", "tests/data/fixtures"),
-    ("sse-vectors.jsonl", "crates/sse/tests/data/sse-vectors.jsonl"),
+    (
+        "sse-vectors.jsonl",
+        "crates/sse/tests/data/sse-vectors.jsonl",
+    ),
 ];
 
 /// Entry point for `cargo xtask sync-data [--check] [--from DIR]`.

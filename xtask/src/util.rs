@@ -17,11 +17,11 @@ pub fn cargo() -> Command {
     command
 }
 
-/// Builds the binaries `bins` of the tools' crate `chatstream-tests` in
+/// Builds the binaries `bins` of the tools' crate `chatstream-testkit` in
 /// release mode (`target/release/NAME`).
 pub fn build_tool_binaries(bins: &[&str]) -> Result<(), String> {
     let mut command = cargo();
-    command.args(["build", "--release", "-p", "chatstream-tests"]);
+    command.args(["build", "--release", "-p", "chatstream-testkit"]);
     for bin in bins {
         command.args(["--bin", bin]);
     }

@@ -4,7 +4,7 @@
 //! The other groups time layers on bytes already in memory; this one times
 //! what a user gets: a request to a server, the response read from a socket,
 //! HTTP/1.1 chunked decoding, SSE framing, JSON parsing, and the hand-off to
-//! the caller. The server is the `mock-server` binary of `chatstream-tests`
+//! the caller. The server is the `mock-server` binary of `chatstream-testkit`
 //! (built next to this one, in `target/release`), started once as a separate
 //! process, serving the `text` corpus as one `text/event-stream` body in
 //! 16 KiB writes, as fast as the socket takes them. Being another process,

@@ -6,11 +6,7 @@ use std::time::Duration;
 
 use super::*;
 
-// The one way the tools start `mock-server` (shared with `cargo xtask load`).
-#[path = "../../../tests/src/mock_process.rs"]
-mod mock_process;
-
-use mock_process::MockServerProcess;
+use chatstream_testkit::mock_process::MockServerProcess;
 
 /// The mock server serving `corpus`, killed (and reaped) when dropped.
 #[derive(Debug)]
@@ -48,7 +44,7 @@ pub(super) fn sibling(name: &str) -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} is missing: build it with `cargo build --release -p chatstream-tests --bin \
+            "{} is missing: build it with `cargo build --release -p chatstream-testkit --bin \
              {name}` (`cargo xtask bench` does)",
             path.display()
         ))

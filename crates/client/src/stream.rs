@@ -228,7 +228,7 @@ impl ChatCompletionStream {
     /// Reads the whole stream and folds it into the final completion.
     ///
     /// The fold holds at most the default
-    /// [`AccumulatorLimits::max_bytes`] (64 MiB) and as many choices as the
+    /// [`AccumulatorLimits::max_bytes`](chatstream_types::AccumulatorLimits::max_bytes) (64 MiB) and as many choices as the
     /// client's [`ParseLimits`](chatstream_types::ParseLimits) allow, whatever
     /// the stream; past them the stream ends with [`ErrorKind::Decode`] and
     /// what was folded so far.

@@ -12,7 +12,7 @@ pub use chatstream::types::{
     ChatCompletionChunk, ChatCompletionMessage, ChatCompletionRequest, ErrorCode, FinishReason,
 };
 pub use chatstream::{ChatCompletionStream, Client, ClientBuilder, EndState, Error, ErrorKind};
-pub use chatstream_tests::mock::{Ending, MockServer, RawReply, Reply, Sequence};
+pub use chatstream_testkit::mock::{Ending, MockServer, RawReply, Reply, Sequence};
 pub use serde_json::json;
 
 /// The key every client here uses: no error, `Debug` or `Display` output may

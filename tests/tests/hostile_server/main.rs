@@ -34,8 +34,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chatstream::types::{ChatCompletionChunk, ChatCompletionMessage, ChatCompletionRequest};
 use chatstream::{ChatCompletionStream, Client, ClientBuilder, Error};
-use chatstream_tests::mock::{MockServer, RawEnding, RawReply};
-use chatstream_tests::process;
+use chatstream_testkit::mock::{MockServer, RawEnding, RawReply};
+use chatstream_testkit::process;
 use serde_json::{Value, json};
 
 mod floods;

@@ -81,7 +81,7 @@ use crate::timing::StreamTiming;
 /// ```
 ///
 /// The body stream must be [`Unpin`]; pin one that is not with `Box::pin`.
-/// A body error ends the stream with [`ErrorKind::Transport`], the body's
+/// A body error ends the stream with [`ErrorKind::Transport`](crate::ErrorKind::Transport), the body's
 /// error as its [source](std::error::Error::source). There is no timer: wrap
 /// the body (or the calls) in your runtime's timeout for an idle limit.
 pub struct ChunkStream<S> {

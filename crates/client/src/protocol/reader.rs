@@ -30,7 +30,7 @@ pub(crate) const DEFAULT_EMPTY_EVENT_LIMIT: u32 = 300;
 /// It does no I/O and keeps no clock: the caller reads the body, says when
 /// each buffer arrived ([`feed`](Self::feed)) and when the body ended
 /// ([`end_of_body`](Self::end_of_body)) or broke
-/// ([`fail_with`](Self::fail_with)). [`next_item`](Self::next_item) yields
+/// ([`body_failed`](Self::body_failed)). [`next_item`](Self::next_item) yields
 /// each chunk, then either nothing (a clean end:
 /// [`end_state`](Self::end_state)) or exactly one error; everything
 /// delivered before an error stays delivered.

@@ -11,9 +11,9 @@
 
 use std::path::PathBuf;
 
-use chatstream_tests::bench_report::svg::{self, Bar, BarGroup, Chart, Series};
-use chatstream_tests::bench_report::{
-    self, Output, Results, charts, markdown, render, replace_block, stale, targets,
+use chatstream_bench::render::svg::{self, Bar, BarGroup, Chart, Series};
+use chatstream_bench::render::{
+    self as bench_report, Output, Results, charts, markdown, render, replace_block, stale, targets,
 };
 use serde_json::{Value, json};
 

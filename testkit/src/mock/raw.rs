@@ -63,7 +63,7 @@ pub enum RawEnding {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use chatstream_tests::mock::{RawEnding, RawReply};
+/// use chatstream_testkit::mock::{RawEnding, RawReply};
 /// use std::time::Duration;
 ///
 /// // A chunked SSE response cut off in the middle of its second chunk.

@@ -178,7 +178,7 @@ buffer it decodes only {cap} events, and its rate is that of the shorter input.\
 const CLIENT_PROSE: &str = "\
 **What is measured.** What a user gets: a request to a server, the response read from a \
 socket, HTTP/1.1 decoding, SSE framing, JSON parsing and the hand-off to the caller. The \
-`mock-server` binary of `chatstream-tests`, a separate process, serves the `text` corpus as \
+`mock-server` binary of `chatstream-testkit`, a separate process, serves the `text` corpus as \
 one `text/event-stream` body in {write} writes, as fast as the socket takes them. Each method \
 runs in a child process of its own on {runtime} runtime, so its peak resident set (`VmHWM`) \
 is its own: `ours` is `Client::create_chat_completion_stream` read to `[DONE]`; \
@@ -486,8 +486,8 @@ cargo xtask bench --report-only         # regenerate this file, the charts and t
 
 The first run generates the corpora into `target/bench-corpus` (`--chunks N` sets their size). \
 The benchmark writes `target/bench-corpus/results.json`; `--report` copies it to \
-`docs/bench/results.json` (committed) and runs `cargo run -p chatstream-tests --bin \
+`docs/bench/results.json` (committed) and runs `cargo run -p chatstream-bench --bin \
 bench-report`, which writes this file, `docs/bench/*.svg` and the README's benchmark section. \
-`cargo test -p chatstream-tests --test bench_report` fails when any of them no longer matches \
+`cargo test -p chatstream-bench --test bench_report` fails when any of them no longer matches \
 `docs/bench/results.json`. Run on a quiet machine: the figures are best-of-N wall-clock times.
 ";

@@ -1,5 +1,5 @@
-//! A loopback mock of an OpenAI-compatible server, for the integration tests
-//! and the offline demo.
+//! A loopback mock of an OpenAI-compatible server, for the integration tests,
+//! the benchmarks and the load tool.
 //!
 //! # Why a mock lives here
 //!
@@ -38,17 +38,17 @@
 //!
 //! [`ReplayHandler`] serves the captured provider streams under
 //! `tests/data/fixtures` paced like a model (one SSE event per piece), for the
-//! offline demo and the corpus tests; [`fixture_reply`] turns one capture into
+//! corpus tests; [`fixture_reply`] turns one capture into
 //! a [`Reply`].
 //!
 //! # Example
 //!
 //! ```no_run
-//! use chatstream_tests::mock::{MockServer, Reply};
+//! use chatstream_testkit::mock::{MockServer, Reply};
 //! use std::time::Duration;
 //!
 //! # async fn demo() -> std::io::Result<()> {
-//! let server = MockServer::start(|_request: &chatstream_tests::mock::RecordedRequest| {
+//! let server = MockServer::start(|_request: &chatstream_testkit::mock::RecordedRequest| {
 //!     Reply::sse("data: {}\n\ndata: [DONE]\n\n")
 //!         .header("x-request-id", "req_1")
 //!         .split_every(7)

@@ -1,24 +1,28 @@
-//! Workspace integration tests for chatstream.
+//! What the workspace's tests and tools share (the tests themselves are in
+//! `tests/`, package `chatstream-tests`, which holds nothing else).
 //!
-//! The tests live in `tests/tests/`; this library holds what they share: where
-//! the data copied from the shared corpus lives (`tests/data`, kept in step by
-//! `cargo xtask sync-data`), and the fold of a whole captured stream: the
-//! client's own protocol core ([`chatstream::protocol::StreamReader`]: SSE
-//! decoding, payload parsing and the end state) feeding an [`Accumulator`].
-//!
+//! - here: where the data copied from the shared corpus lives (`tests/data`,
+//!   kept in step by `cargo xtask sync-data`), and the fold of a whole
+//!   captured stream — the client's own protocol core
+//!   ([`chatstream::protocol::StreamReader`]: SSE decoding, payload parsing
+//!   and the end state) feeding an [`Accumulator`];
 //! - [`mock`]: a loopback mock OpenAI-compatible server (plain, TLS and raw
-//!   HTTP/1.1 modes, scripted replies, replay of the captured streams).
-
-pub mod bench_report;
-pub mod mock;
-
-use std::path::{Path, PathBuf};
+//!   HTTP/1.1 modes, scripted replies, replay of the captured streams), also
+//!   run as a process of its own by the `mock-server` binary;
+//! - [`corpus`]: `expected.jsonl` and the summary a fold is compared with;
+//! - [`compat`]: the README's provider compatibility table, generated from
+//!   the corpus (the `compat-table` binary);
+//! - [`mock_process`] and [`process`]: starting `mock-server` from a tool,
+//!   and reading a process's memory — for the `load` binary (the load
+//!   benchmark's client) and the benchmarks' client group.
 
 pub mod compat;
 pub mod corpus;
+pub mod mock;
 pub mod mock_process;
 pub mod process;
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -26,9 +30,10 @@ use chatstream::protocol::StreamReader;
 use chatstream::{EndState, ErrorKind};
 use chatstream_types::{Accumulator, ApiError};
 
-/// The folder holding the copied test data (`tests/data`).
+/// The folder holding the copied test data (`tests/data`, beside the tests
+/// that read it).
 pub fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data")
 }
 
 /// Every `*.sse` file under `dir`, sorted, as paths relative to `dir`.
@@ -144,7 +149,7 @@ fn drain(
 }
 
 /// The README's Rust examples, compiled (and the runnable ones run) by
-/// `cargo test --doc -p chatstream-tests`, so the front page cannot drift
+/// `cargo test --doc -p chatstream-testkit`, so the front page cannot drift
 /// from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

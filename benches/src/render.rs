@@ -6,18 +6,18 @@
 //! file here and runs the `bench-report` binary, which calls [`render_at`]
 //! and [`write()`]. The results are committed rather than the report alone so
 //! that the report can be regenerated and checked anywhere without rerunning
-//! anything: `tests/tests/bench_report.rs` renders everything in memory and
+//! anything: `benches/tests/bench_report.rs` renders everything in memory and
 //! fails when a committed file differs (a hand edit, a stale chart, a report
 //! from other numbers). That is why the output must be byte-deterministic,
 //! and why the charts are written by hand ([`svg`]) instead of by a
 //! plotting crate.
 //!
-//! The generator lives in this package, not in the xtask, because the xtask
-//! has no dependencies (this reads JSON with serde_json, already here) and
-//! because the check is a test of this package.
+//! The generator lives with the benchmarks that make the results, not in
+//! the xtask, because the xtask has no dependencies (this reads JSON with
+//! serde_json) and because the check is a test of this package.
 //!
 //! - [`model`]: the results file, read;
-//! - [`targets`]: the issues' targets computed from the numbers;
+//! - [`targets`]: the performance targets, computed from the numbers;
 //! - [`charts`] and [`svg`]: which numbers become which bars, and the SVG;
 //! - [`headline`] and [`markdown`]: the ratio tables, `BENCHMARKS.md` and the
 //!   README section.

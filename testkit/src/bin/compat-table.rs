@@ -13,7 +13,7 @@
 
 use std::process::ExitCode;
 
-use chatstream_tests::compat::{generate, readme, readme_path};
+use chatstream_testkit::compat::{generate, readme, readme_path};
 
 /// What the command line asked for.
 #[derive(Clone, Copy, Debug)]

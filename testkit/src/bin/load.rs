@@ -1,11 +1,21 @@
-//! `load`: the client of the load benchmark (`cargo xtask load`) — N
-//! concurrent streams from one [`chatstream::Client`], against `mock-server`
-//! running in another process in its paced mode.
+//! `load`: the load benchmark (`cargo xtask load`) — N concurrent streams
+//! from one [`chatstream::Client`], against `mock-server` running in another
+//! process in its paced mode.
 //!
 //! ```text
-//! load --url http://127.0.0.1:PORT/v1 [--streams 10000] [--chunks 200]
-//!      [--open-concurrency 256] [--idle-timeout-s 120] [--json FILE]
+//! load [--streams 10000] [--chunks 200] [--interval-ms 100] [--hold-ms H]
+//!      [--open-concurrency 256] [--idle-timeout-s S] [--json FILE] [--bare]
+//! load --url http://127.0.0.1:PORT/paced/v1 …   # a server started elsewhere
 //! ```
+//!
+//! Without `--url` it starts `mock-server` (built next to it) itself, paced:
+//! `--chunks` per stream, one per `--interval-ms`, and a hold of `--hold-ms`
+//! after each stream's first chunk — by default long enough for every
+//! stream to be opened (10,000 take 1.5 s here) before the first one
+//! receives its second chunk. The server is stopped whatever happens. The
+//! client's idle timeout is longer than the hold unless set, or the
+//! benchmark would time its own streams out. The server inherits this
+//! process's open-files limit, which `cargo xtask load` raises for it.
 //!
 //! It answers three questions about the client:
 //!
@@ -44,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use chatstream::types::{ChatCompletionMessage, ChatCompletionRequest};
 use chatstream::{Client, EndState};
-use chatstream_tests::process as proc;
+use chatstream_testkit::process as proc;
 use tokio::sync::Semaphore;
 
 // A binary's root lives in `src/bin/`, where every file is a binary of its
@@ -58,8 +68,9 @@ mod server;
 
 use report::Results;
 
-const USAGE: &str = "usage: load --url http://127.0.0.1:PORT/v1 [--streams 10000] [--chunks 200] \
-                     [--open-concurrency 256] [--idle-timeout-s 120] [--json FILE] [--bare]";
+const USAGE: &str = "usage: load [--url http://127.0.0.1:PORT/paced/v1] [--streams 10000] \
+                     [--chunks 200] [--interval-ms 100] [--hold-ms H] [--open-concurrency 256] \
+                     [--idle-timeout-s S] [--json FILE] [--bare]";
 
 /// Descriptors needed besides one per stream (standard streams, the
 /// runtime's epoll and wakers, the stats connection).
@@ -68,14 +79,34 @@ const SPARE_DESCRIPTORS: u64 = 64;
 /// The command line.
 #[derive(Debug)]
 struct Options {
-    url: String,
+    /// A server started elsewhere; `None`: start `mock-server` here.
+    url: Option<String>,
     streams: u64,
     chunks: u64,
+    interval_ms: u64,
+    hold_ms: Option<u64>,
     open_concurrency: usize,
-    idle_timeout: Duration,
+    idle_timeout: Option<Duration>,
     json: Option<PathBuf>,
     /// Read the streams with a bare hyper-util client instead (see `bare`).
     bare: bool,
+}
+
+impl Options {
+    /// The hold after each stream's first chunk: long enough for every
+    /// stream to be opened before the first one receives its second chunk,
+    /// with room to spare for a slower machine.
+    fn hold_ms(&self) -> u64 {
+        self.hold_ms
+            .unwrap_or(5_000 + self.streams + self.interval_ms)
+    }
+
+    /// The client's idle timeout: longer than a stream is ever silent.
+    fn idle_timeout(&self) -> Duration {
+        self.idle_timeout.unwrap_or(Duration::from_secs(
+            (self.hold_ms() + self.interval_ms) / 1000 + 60,
+        ))
+    }
 }
 
 /// The counters every stream task updates.
@@ -156,11 +187,13 @@ fn main() -> ExitCode {
 fn parse_args() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mut options = Options {
-        url: String::new(),
+        url: None,
         streams: 10_000,
         chunks: 200,
+        interval_ms: 100,
+        hold_ms: None,
         open_concurrency: 256,
-        idle_timeout: Duration::from_secs(120),
+        idle_timeout: None,
         json: None,
         bare: false,
     };
@@ -177,16 +210,22 @@ fn parse_args() -> Result<Options, String> {
             Ok(n)
         };
         match arg.as_str() {
-            "--url" => options.url = value("--url")?,
+            "--url" => options.url = Some(value("--url")?),
             "--streams" => options.streams = number("--streams", value("--streams")?)?,
             "--chunks" => options.chunks = number("--chunks", value("--chunks")?)?,
+            "--interval-ms" => {
+                options.interval_ms = number("--interval-ms", value("--interval-ms")?)?;
+            }
+            "--hold-ms" => options.hold_ms = Some(number("--hold-ms", value("--hold-ms")?)?),
             "--open-concurrency" => {
                 let n = number("--open-concurrency", value("--open-concurrency")?)?;
                 options.open_concurrency = usize::try_from(n).map_err(|e| e.to_string())?;
             }
             "--idle-timeout-s" => {
-                options.idle_timeout =
-                    Duration::from_secs(number("--idle-timeout-s", value("--idle-timeout-s")?)?);
+                options.idle_timeout = Some(Duration::from_secs(number(
+                    "--idle-timeout-s",
+                    value("--idle-timeout-s")?,
+                )?));
             }
             "--json" => options.json = Some(PathBuf::from(value("--json")?)),
             "--bare" => options.bare = true,
@@ -194,8 +233,8 @@ fn parse_args() -> Result<Options, String> {
             other => return Err(format!("unexpected argument `{other}`\n{USAGE}")),
         }
     }
-    if options.url.is_empty() {
-        return Err(format!("--url is required\n{USAGE}"));
+    if options.chunks < 2 {
+        return Err("--chunks must be at least 2 (the role and the final chunk)".to_owned());
     }
     Ok(options)
 }
@@ -211,13 +250,28 @@ async fn run(options: &Options) -> Result<Results, String> {
             ));
         }
     }
-    let address = server::address(&options.url)?;
+    // Kept until the end of the run: dropping it stops the server.
+    let (url, _server) = match &options.url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let server = server::start(options.chunks, options.interval_ms, options.hold_ms())?;
+            (server.paced_url(), Some(server))
+        }
+    };
+    eprintln!(
+        "load: {} streams × {} chunks, one per {} ms, held {} ms after the first; server at {url}",
+        options.streams,
+        options.chunks,
+        options.interval_ms,
+        options.hold_ms()
+    );
+    let address = server::address(&url)?;
     let client = Client::builder()
-        .base_url(&options.url)
+        .base_url(&url)
         .api_key("sk-load")
         .no_proxy()
         .max_retries(0)
-        .idle_timeout(options.idle_timeout)
+        .idle_timeout(options.idle_timeout())
         .build()
         .map_err(|e| format!("cannot build the client: {e}"))?;
     let request = Arc::new(ChatCompletionRequest::new(
@@ -229,7 +283,7 @@ async fn run(options: &Options) -> Result<Results, String> {
     let opening = Arc::new(Semaphore::new(options.open_concurrency));
 
     let bare = if options.bare {
-        Some(Arc::new(bare::Bare::new(&options.url, &request)?))
+        Some(Arc::new(bare::Bare::new(&url, &request)?))
     } else {
         None
     };

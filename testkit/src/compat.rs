@@ -41,10 +41,10 @@ pub const LOCAL_SERVERS: &str = "real-servers";
 
 /// The workspace's `README.md`.
 pub fn readme_path() -> PathBuf {
-    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    tests
+    let testkit = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    testkit
         .parent()
-        .map_or(tests.clone(), Path::to_path_buf)
+        .map_or(testkit.clone(), Path::to_path_buf)
         .join("README.md")
 }
 

@@ -8,14 +8,14 @@
 //! Run by `cargo xtask bench --report` (after a benchmark run) and
 //! `cargo xtask bench --report-only`. With `--check` it writes nothing and
 //! exits 1, naming the files, if any would change: the same check as
-//! `tests/tests/bench_report.rs`, for use without the test harness. `--root`
+//! `benches/tests/bench_report.rs`, for use without the test harness. `--root`
 //! is the workspace root (default: the one this binary was built in). The
-//! work is done by [`chatstream_tests::bench_report`].
+//! work is done by [`chatstream_bench::render`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chatstream_tests::bench_report;
+use chatstream_bench::render as bench_report;
 
 const USAGE: &str = "usage: bench-report [--check] [--root DIR]";
 

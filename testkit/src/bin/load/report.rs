@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::server::ServerStats;
-use chatstream_tests::process::Memory;
+use chatstream_testkit::process::Memory;
 
 /// The target for the memory of one idle open stream.
 pub(crate) const TARGET_BYTES_PER_STREAM: u64 = 16 * 1024;

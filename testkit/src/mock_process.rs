@@ -1,14 +1,10 @@
 //! [`MockServerProcess`]: the `mock-server` binary run as a child process,
 //! for the tools that measure against it from outside this crate.
 //!
-//! `cargo xtask load` and the `client` group of `cargo xtask bench` both
-//! start `mock-server` in a process of its own, learn its URL from the line
-//! it prints, wait for `GET /health` and kill it when done. This file is
-//! that one procedure. It uses the standard library only, so that `xtask`
-//! (which has no dependencies, to build in seconds) and `chatstream-bench`
-//! include it by path (`#[path = ".../tests/src/mock_process.rs"]`) rather
-//! than depending on this crate; here it is compiled and linted with the
-//! rest.
+//! The `load` binary (the load benchmark's client) and the `client` group
+//! of the benchmarks both start `mock-server` in a process of its own, learn
+//! its URL from the line it prints, wait for `GET /health` and kill it when
+//! done. This is that one procedure.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,11 +1,52 @@
-//! The server's own count of what it sent (`GET /stats` of `mock-server`).
+//! The server side of the load benchmark: `mock-server` started in its paced
+//! mode, and its own count of what it sent (`GET /stats`).
 //!
-//! Asked on a connection of its own, outside the client under test, so the
-//! question cannot disturb the streams being measured and a client bug
-//! cannot change the answer.
+//! The count is asked on a connection of its own, outside the client under
+//! test, so the question cannot disturb the streams being measured and a
+//! client bug cannot change the answer.
 
+use std::process::Command;
+use std::time::Duration;
+
+use chatstream_testkit::mock_process::MockServerProcess;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// `mock-server` (built next to this binary) in its paced mode, stopped
+/// (killed and reaped) when dropped.
+#[derive(Debug)]
+pub(crate) struct PacedServer {
+    process: MockServerProcess,
+}
+
+impl PacedServer {
+    /// The URL of the paced mode (`/paced/v1`, whatever the server's
+    /// defaults).
+    pub(crate) fn paced_url(&self) -> String {
+        self.process.url().replace("/v1", "/paced/v1")
+    }
+}
+
+/// Starts `mock-server`: `chunks` per stream, one per `interval_ms`, held
+/// `hold_ms` after the first.
+pub(crate) fn start(chunks: u64, interval_ms: u64, hold_ms: u64) -> Result<PacedServer, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+    let binary = exe.with_file_name("mock-server");
+    if !binary.is_file() {
+        return Err(format!(
+            "{} is missing: build it with `cargo build --release -p chatstream-testkit --bin \
+             mock-server` (`cargo xtask load` does)",
+            binary.display()
+        ));
+    }
+    let mut command = Command::new(binary);
+    command
+        .args(["--chunks", &chunks.to_string()])
+        .args(["--interval-ms", &interval_ms.to_string()])
+        .args(["--hold-ms", &hold_ms.to_string()]);
+    let process = MockServerProcess::start(command, Duration::from_secs(10))?;
+    Ok(PacedServer { process })
+}
 
 /// What `mock-server` says it did (see its `stats` module).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

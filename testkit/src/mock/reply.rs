@@ -24,7 +24,7 @@ pub enum Ending {
 /// The answer to one request, built in a builder style:
 ///
 /// ```
-/// use chatstream_tests::mock::{Ending, Reply};
+/// use chatstream_testkit::mock::{Ending, Reply};
 /// use std::time::Duration;
 ///
 /// let reply = Reply::sse("data: {\"a\":1}\n\ndata: [DONE]\n\n")

@@ -1,6 +1,6 @@
-//! Replaying captured provider streams: for the offline demo and the corpus
-//! tests, which point a real client at the mock and expect what a provider
-//! sent, paced like a model.
+//! Replaying captured provider streams: for the corpus tests, which point a
+//! real client at the mock and expect what a provider sent, paced like a
+//! model.
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,13 @@
+//! Everything benchmark, in one package: the corpora the benchmarks run on
+//! ([`corpus`], the `bench-corpus` binary), the measuring binary
+//! (`chatstream-bench`, against the peers: built only with the `peers`
+//! feature, which `cargo xtask bench` turns on), and the report made from
+//! its results ([`render`], the `bench-report` binary: `BENCHMARKS.md`, the
+//! charts, the README section).
+//!
+//! The library holds what needs no peer crate, so that the package is a
+//! default member of the workspace: `cargo test` checks that the committed
+//! report matches the committed results without compiling async-openai.
+
+pub mod corpus;
+pub mod render;
