@@ -147,6 +147,13 @@ impl Error {
         self
     }
 
+    /// Sets the response head an error of a stream belongs to, in place.
+    #[cfg(feature = "transport")]
+    pub(crate) fn set_head(&mut self, status: StatusCode, headers: &HeaderMap) {
+        self.inner.status = Some(status);
+        self.inner.headers = Some(headers.clone());
+    }
+
     pub(crate) fn with_api(mut self, api: ApiError) -> Self {
         self.inner.api = Some(api);
         self

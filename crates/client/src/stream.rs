@@ -263,13 +263,6 @@ impl ChatCompletionStream {
         self.idle = None;
     }
 
-    /// An error of the stream, with the response head it belongs to.
-    fn with_head(&self, error: Error) -> Error {
-        error
-            .with_status(self.status)
-            .with_headers(self.headers.clone())
-    }
-
     /// No byte came for the idle timeout (`Ready`) — or arms the timer and
     /// waits (`Pending`).
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Duration> {
@@ -304,19 +297,16 @@ impl Stream for ChatCompletionStream {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if let Some(item) = this.reader.next_item() {
-                return Poll::Ready(Some(match item {
-                    Ok(chunk) => {
-                        if this.reader.is_terminated() {
-                            this.release();
-                        }
-                        Ok(chunk)
-                    }
-                    Err(error) => {
-                        this.release();
-                        Err(this.with_head(error))
-                    }
-                }));
+            if let Some(mut item) = this.reader.next_item() {
+                // The chunk is handed on where it lies (no re-wrapping: a
+                // chunk is a few hundred bytes, and this is the hot path).
+                if let Err(error) = &mut item {
+                    error.set_head(this.status, &this.headers);
+                    this.release();
+                } else if this.reader.is_terminated() {
+                    this.release();
+                }
+                return Poll::Ready(Some(item));
             }
             if this.reader.is_terminated() {
                 this.release();

@@ -239,6 +239,7 @@ impl StreamReader {
 
     /// The next chunk or error; `None` when the reader needs more bytes (or
     /// the end of the body) — or has ended ([`is_terminated`](Self::is_terminated)).
+    #[inline]
     pub fn next_item(&mut self) -> Option<Result<ChatCompletionChunk>> {
         loop {
             match &mut self.state {
@@ -373,6 +374,7 @@ impl StreamReader {
 
     /// Handles one event: `Some` when it yields a chunk (`None`: nothing, or
     /// the state now says what comes next).
+    #[inline]
     fn on_event(&mut self, event: Event) -> Option<Result<ChatCompletionChunk>> {
         self.prefix.stop();
         self.parser.note_payload(event.data_bytes().len());
@@ -429,6 +431,7 @@ impl StreamReader {
     }
 
     /// A chunk parsed from `event`: tracked, timed, delivered.
+    #[inline]
     fn on_chunk(
         &mut self,
         chunk: ChatCompletionChunk,
