@@ -413,10 +413,17 @@ async fn reasoning_model_stream() {
 
 #[tokio::test]
 async fn reasoning_validator_refuses_max_tokens_without_a_request() {
-    // TestCreateChatCompletionStream{,O3,O4Mini}ReasoningValidatorFails.
+    // TestCreateChatCompletionStream{,O3,O4Mini}ReasoningValidatorFails:
+    // go-openai runs the validator always; here it is opt-in.
     let server = serve(Reply::sse("data: [DONE]\n\n")).await;
+    let checked = Client::builder()
+        .base_url(server.url())
+        .validate_reasoning_requests(true)
+        .no_proxy()
+        .build()
+        .unwrap();
     for model in ["o3-mini", "o3", "o4-mini"] {
-        let error = client(&server)
+        let error = checked
             .create_chat_completion_stream(&request(model).max_tokens(100))
             .await
             .unwrap_err();
@@ -427,17 +434,36 @@ async fn reasoning_validator_refuses_max_tokens_without_a_request() {
         );
     }
     assert!(server.requests().is_empty());
-    // Switched off, the request goes out.
+    // By default (and switched off), the request goes out: the API decides.
+    let _ = client(&server)
+        .create_chat_completion_stream(&request("o3").max_tokens(100))
+        .await;
+    assert_eq!(server.requests().len(), 1);
     let unchecked = Client::builder()
         .base_url(server.url())
         .validate_requests(false)
+        .validate_reasoning_requests(true)
         .no_proxy()
         .build()
         .unwrap();
     let _ = unchecked
         .create_chat_completion_stream(&request("o3").max_tokens(100))
         .await;
-    assert_eq!(server.requests().len(), 1);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn requests_the_api_accepts_are_sent_by_default() {
+    // gpt-5-chat-latest takes a temperature; gpt-5.1 takes one with
+    // reasoning_effort "none". The client does not second-guess the API.
+    let server = serve(Reply::sse("data: [DONE]\n\n")).await;
+    let client = client(&server);
+    for model in ["gpt-5-chat-latest", "gpt-5.1", "gpt-5.2", "o3"] {
+        let mut request = request(model);
+        request.temperature = Some(0.7);
+        let _ = client.create_chat_completion_stream(&request).await;
+    }
+    assert_eq!(server.requests().len(), 4, "all four were sent");
 }
 
 /// A client that tolerates at most three empty-data events in a row.

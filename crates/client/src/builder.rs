@@ -39,6 +39,7 @@ pub(crate) struct Config {
     pub(crate) limits: Limits,
     pub(crate) parse_limits: ParseLimits,
     pub(crate) validate: bool,
+    pub(crate) validate_reasoning: bool,
     pub(crate) max_error_body: usize,
     pub(crate) proxies: Option<Arc<Matcher>>,
 }
@@ -115,6 +116,7 @@ impl ClientBuilder {
                 limits: Limits::default(),
                 parse_limits: ParseLimits::default(),
                 validate: true,
+                validate_reasoning: false,
                 max_error_body: 64 * 1024,
                 proxies: None,
             },
@@ -346,11 +348,30 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether to run go-openai's request checks before sending (default
-    /// `true`). Turn off for providers whose model names collide with the
-    /// legacy OpenAI ones.
+    /// Whether to check requests before sending (default `true`): a legacy
+    /// completions model (`text-davinci-003`, `ada`… — go-openai's
+    /// `ErrChatCompletionInvalidModel`) fails at once with
+    /// [`ErrorKind::Validation`], with no network call. Turn off for
+    /// providers whose model names collide with those. `false` also turns off
+    /// [`validate_reasoning_requests`](Self::validate_reasoning_requests).
     pub fn validate_requests(mut self, validate: bool) -> Self {
         self.config.validate = validate;
+        self
+    }
+
+    /// Whether to refuse, before sending, parameters that reasoning models
+    /// do not take (default `false`): go-openai's reasoning-model validator,
+    /// updated for today's models — see
+    /// [`validate_reasoning_request`](chatstream_types::validate_reasoning_request).
+    ///
+    /// Off by default because it is a client-side list of what each model
+    /// accepts, and OpenAI changes that every few months: a list that
+    /// refuses what the API would accept (it did, for `gpt-5-chat-latest`
+    /// with a temperature) is worse than the API's own error. Turn it on to
+    /// fail fast in development, knowing it is a best-effort list as of
+    /// December 2026.
+    pub fn validate_reasoning_requests(mut self, validate: bool) -> Self {
+        self.config.validate_reasoning = validate;
         self
     }
 

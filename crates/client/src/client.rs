@@ -118,8 +118,10 @@ impl Client {
 
     /// Starts a streamed chat completion.
     ///
-    /// Runs go-openai's request checks first (unless
-    /// [`validate_requests(false)`](ClientBuilder::validate_requests)), forces
+    /// Checks the request first (the legacy-model check unless
+    /// [`validate_requests(false)`](ClientBuilder::validate_requests); the
+    /// reasoning-model rules if
+    /// [`validate_reasoning_requests(true)`](ClientBuilder::validate_reasoning_requests)), forces
     /// `"stream": true`, sends the request (retrying connection failures and
     /// retryable statuses, never once the response has started), and returns
     /// when the response head has arrived: the headers, rate limits and
@@ -298,7 +300,9 @@ impl Client {
         let config = &self.inner.config;
         if config.validate {
             check_chat_model(&request.model).map_err(Error::validation)?;
-            validate_reasoning_request(request).map_err(Error::validation)?;
+            if config.validate_reasoning {
+                validate_reasoning_request(request).map_err(Error::validation)?;
+            }
         }
         let body = encode_body(request, options, stream)?;
         let uri = self.url(&request.model)?;

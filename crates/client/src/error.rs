@@ -28,8 +28,8 @@ pub enum ErrorKind {
     /// The client was configured wrongly (an invalid base URL or header).
     Builder,
     /// The request failed the local checks before anything was sent
-    /// (go-openai's `ErrChatCompletionInvalidModel` and reasoning-model
-    /// validator); see [`Error::validation_error`].
+    /// (go-openai's `ErrChatCompletionInvalidModel`, and the reasoning-model
+    /// rules when switched on); see [`Error::validation_error`].
     Validation,
     /// The request could not be encoded.
     Request,

@@ -24,7 +24,24 @@
 //!   one; `id`, `model`, `created` and `system_fingerprint` the first
 //!   non-empty; logprobs are appended;
 //! - chunks with empty `choices` (Azure's prompt-filter chunk, the usage chunk)
-//!   change no choice.
+//!   change no choice;
+//! - every field this crate does not name — on the chunk, a choice, its
+//!   delta, a tool call or its function — is kept, and lands on the
+//!   completion, the choice, the message, the tool call or the function, so
+//!   that what a provider needs back in the next request (Gemini's
+//!   `extra_content.google.thought_signature` on a tool call) goes back. One
+//!   rule folds them all: `null` changes nothing; a value equal to the one
+//!   held changes nothing (OpenRouter's `provider`, Perplexity's `citations`
+//!   repeated on every chunk are kept once, not multiplied); objects merge
+//!   key by key by this rule (Groq's `x_groq` brings `id` first and `usage`
+//!   last: both are kept); an array that begins with the one held replaces
+//!   it, any other is appended (OpenRouter's `reasoning_details` arrive as
+//!   pieces); strings, numbers and booleans take the last value — unnamed
+//!   strings are labels and ids (`channel`, `native_finish_reason`) that
+//!   change rather than grow, while streamed text comes in named fields.
+//!   One piece equal to everything held so far (the same one-element array
+//!   twice) reads as a repeat and is kept once: a repeat and a piece cannot
+//!   be told apart from the bytes.
 //!
 //! # Bounded
 //!
@@ -44,11 +61,13 @@ use crate::{
 
 mod choice;
 mod limits;
+mod merge;
 mod view;
 
 use choice::{ChoiceState, choice_slot};
 pub use limits::{AccumulateError, AccumulatorLimits};
-use limits::{Held, map_size, value_size};
+use limits::{Held, map_size};
+use merge::merge_fields;
 pub use view::{ChoiceView, ToolCallView};
 
 /// Folds the chunks of one stream into a final [`ChatCompletion`], and reports
@@ -177,7 +196,7 @@ impl Accumulator {
                 into.push(result.clone());
             }
         }
-        merge_extra(&mut self.extra, &chunk.extra, &mut held)?;
+        merge_fields(&mut self.extra, &chunk.extra, &mut held)?;
         for choice in &chunk.choices {
             let slot = choice_slot(&mut self.choices, choice.index, &limits, &mut held)?;
             slot.apply(choice, &limits, &mut held, &mut on_event)?;
@@ -258,41 +277,6 @@ impl Accumulator {
             extra: self.extra,
         }
     }
-}
-
-/// Merges fields kept as sent: each key takes its last value; what is held
-/// is counted.
-#[inline]
-fn merge_extra(
-    into: &mut Map<String, Value>,
-    from: &Map<String, Value>,
-    held: &mut Held<'_>,
-) -> Result<(), AccumulateError> {
-    // Usually empty: skip the call and the iterator.
-    if from.is_empty() {
-        return Ok(());
-    }
-    merge_extra_entries(into, from, held)
-}
-
-fn merge_extra_entries(
-    into: &mut Map<String, Value>,
-    from: &Map<String, Value>,
-    held: &mut Held<'_>,
-) -> Result<(), AccumulateError> {
-    for (key, value) in from {
-        match into.get_mut(key) {
-            Some(slot) => held.replace(slot, value, value_size)?,
-            None => {
-                held.take(
-                    crate::lenient::budget::map_entry_cost(into.len(), key.len())
-                        .saturating_add(value_size(value)),
-                )?;
-                into.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    Ok(())
 }
 
 /// What a usage object holds beyond its numbers: its fields kept as sent.

@@ -1,9 +1,20 @@
 //! go-openai's request checks, as plain functions.
 //!
-//! The streaming client runs both before sending anything (unless switched
-//! off), so that a request the API would reject fails at once, with no network
-//! call — the same errors, rules and order as go-openai's
-//! `checkEndpointSupportsModel` and `ReasoningValidator`.
+//! Two checks with different standing:
+//!
+//! - [`check_chat_model`] refuses the 15 legacy completions models, which the
+//!   chat endpoint will never serve again: always right, so the client runs
+//!   it by default;
+//! - [`validate_reasoning_request`] refuses parameters that reasoning models
+//!   did not take. OpenAI changes which model takes which parameter every few
+//!   months (`gpt-5-chat-latest` takes a temperature; `gpt-5.1` and later
+//!   take one with `reasoning_effort: "none"`), and a client-side list that
+//!   refuses what the server would accept is a bug the user cannot see
+//!   coming. So it is a **best-effort list, as of December 2026**, and the
+//!   client runs it only when asked (`ClientBuilder::validate_reasoning_requests`).
+//!
+//! Errors, rules and order follow go-openai's `checkEndpointSupportsModel`
+//! and `ReasoningValidator`, updated for the model families above.
 
 use std::fmt;
 
@@ -99,19 +110,48 @@ pub fn check_chat_model(model: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// Whether go-openai treats `model` as a reasoning model (its name starts with
-/// `o1`, `o3`, `o4` or `gpt-5`).
+/// Whether `model` is a reasoning model by the checks' list: its name
+/// starts with `o1`, `o3`, `o4` or `gpt-5` (go-openai's prefixes), and it is
+/// not one of the gpt-5 line's chat models (`gpt-5-chat-latest`,
+/// `gpt-5.1-chat-latest`: no reasoning, sampling parameters accepted).
+///
+/// ```
+/// use chatstream_types::is_reasoning_model;
+///
+/// assert!(is_reasoning_model("o3-mini") && is_reasoning_model("gpt-5.1"));
+/// assert!(!is_reasoning_model("gpt-5-chat-latest") && !is_reasoning_model("gpt-4o"));
+/// ```
 pub fn is_reasoning_model(model: &str) -> bool {
     REASONING_MODEL_PREFIXES
         .iter()
         .any(|prefix| model.starts_with(prefix))
+        && !model.contains("-chat")
 }
 
-/// go-openai's reasoning-model validator: for a reasoning model, refuses
-/// `max_tokens`, `logprobs`, a temperature / `top_p` / `n` set to anything but
-/// 1 (0 included, since go-openai cannot tell 0 from unset it passes 0; we
-/// keep its rule: only values above 0 count), and positive penalties — in
-/// that order, returning the first failure. Other models always pass.
+/// Whether `model` is `gpt-5.1` or a later `gpt-5.N` (which take sampling
+/// parameters and logprobs when `reasoning_effort` is `none`).
+fn takes_sampling_without_reasoning(model: &str) -> bool {
+    let Some(minor) = model.strip_prefix("gpt-5.") else {
+        return false;
+    };
+    let digits: &str = minor
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap_or_default();
+    digits.parse::<u32>().is_ok_and(|minor| minor >= 1)
+}
+
+/// The reasoning-model validator (go-openai's, updated): for a reasoning
+/// model ([`is_reasoning_model`]), refuses `max_tokens`, `logprobs`, a
+/// temperature / `top_p` / `n` set to anything but 1 (0 included, since
+/// go-openai cannot tell 0 from unset it passes 0; we keep its rule: only
+/// values above 0 count), and positive penalties — in that order, returning
+/// the first failure. Other models always pass, and so do `logprobs`,
+/// temperature and `top_p` for `gpt-5.1` and later with `reasoning_effort:
+/// "none"` (no reasoning: sampled like a chat model).
+///
+/// A best-effort list as of December 2026 (see the [module](self)): the
+/// client runs it only when asked.
 ///
 /// ```
 /// use chatstream_types::{ChatCompletionRequest, ValidationError, validate_reasoning_request};
@@ -132,11 +172,12 @@ pub fn validate_reasoning_request(request: &ChatCompletionRequest) -> Result<(),
     if request.max_tokens.is_some_and(|tokens| tokens > 0) {
         return Err(ValidationError::ReasoningMaxTokensDeprecated);
     }
-    if request.logprobs == Some(true) {
+    let sampled = takes_sampling_without_reasoning(&request.model)
+        && request.reasoning_effort == Some(crate::ReasoningEffort::None);
+    if request.logprobs == Some(true) && !sampled {
         return Err(ValidationError::ReasoningLogprobs);
     }
-    if positive_not_one(request.temperature)
-        || positive_not_one(request.top_p)
+    if (!sampled && (positive_not_one(request.temperature) || positive_not_one(request.top_p)))
         || request.n.is_some_and(|n| n > 0 && n != 1)
         || request.presence_penalty.is_some_and(|p| p > 0.0)
         || request.frequency_penalty.is_some_and(|p| p > 0.0)

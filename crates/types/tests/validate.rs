@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use chatstream_types::{
-    ChatCompletionMessage, ChatCompletionRequest, LEGACY_COMPLETION_MODELS, ValidationError,
-    check_chat_model, validate_reasoning_request,
+    ChatCompletionMessage, ChatCompletionRequest, LEGACY_COMPLETION_MODELS, ReasoningEffort,
+    ValidationError, check_chat_model, is_reasoning_model, validate_reasoning_request,
 };
 
 fn request(model: &str) -> ChatCompletionRequest {
@@ -127,5 +127,51 @@ fn messages_match_go_openai() {
     assert_eq!(
         ValidationError::ReasoningOther.to_string(),
         "this model has beta-limitations, temperature, top_p and n are fixed at 1, while presence_penalty and frequency_penalty are fixed at 0"
+    );
+}
+
+#[test]
+fn chat_models_of_the_gpt5_line_take_sampling_parameters() {
+    for model in ["gpt-5-chat-latest", "gpt-5.1-chat-latest"] {
+        let mut sampled = request(model);
+        sampled.temperature = Some(0.7);
+        sampled.top_p = Some(0.9);
+        sampled.logprobs = Some(true);
+        assert!(!is_reasoning_model(model), "{model}");
+        assert_eq!(validate_reasoning_request(&sampled), Ok(()), "{model}");
+    }
+}
+
+#[test]
+fn gpt5_1_and_later_without_reasoning_take_sampling_parameters() {
+    for model in ["gpt-5.1", "gpt-5.2", "gpt-5.2-pro", "gpt-5.10"] {
+        let mut sampled = request(model).reasoning_effort(ReasoningEffort::None);
+        sampled.temperature = Some(0.7);
+        sampled.top_p = Some(0.9);
+        sampled.logprobs = Some(true);
+        assert_eq!(validate_reasoning_request(&sampled), Ok(()), "{model}");
+        // With reasoning, they do not.
+        let mut reasoning = request(model).reasoning_effort(ReasoningEffort::Low);
+        reasoning.temperature = Some(0.7);
+        assert_eq!(
+            validate_reasoning_request(&reasoning),
+            Err(ValidationError::ReasoningOther),
+            "{model}"
+        );
+    }
+    // gpt-5 itself has no `none`: still a reasoning model.
+    let mut gpt5 = request("gpt-5").reasoning_effort(ReasoningEffort::None);
+    gpt5.temperature = Some(0.7);
+    assert_eq!(
+        validate_reasoning_request(&gpt5),
+        Err(ValidationError::ReasoningOther)
+    );
+    // `n` and `max_tokens` stay refused even without reasoning.
+    let many = request("gpt-5.1")
+        .reasoning_effort(ReasoningEffort::None)
+        .max_tokens(10);
+    assert_eq!(
+        validate_reasoning_request(&many),
+        Err(ValidationError::ReasoningMaxTokensDeprecated)
     );
 }

@@ -7,8 +7,9 @@
 
 use serde_json::{Map, Value};
 
+use super::filter_results_size;
 use super::limits::{Held, allocation};
-use super::{filter_results_size, merge_extra};
+use super::merge::merge_fields;
 use crate::{
     AccumulateError, AccumulatorEvent, AccumulatorLimits, ChatCompletionMessage, Choice,
     ChoiceLogprobs, ChunkChoice, Content, ContentFilterResults, FinishReason, FunctionCall, Role,
@@ -35,7 +36,10 @@ pub(super) struct ChoiceState {
     pub(super) finish_reason: Option<FinishReason>,
     logprobs: Option<ChoiceLogprobs>,
     content_filter_results: Option<Box<ContentFilterResults>>,
+    /// The choice's fields kept as sent.
     extra: Map<String, Value>,
+    /// The delta's fields kept as sent: the message's.
+    delta_extra: Map<String, Value>,
     done: bool,
 }
 
@@ -46,6 +50,10 @@ pub(super) struct ToolCallState {
     pub(super) kind: Option<ToolType>,
     pub(super) name: String,
     pub(super) arguments: String,
+    /// The call's fields kept as sent (Gemini's `extra_content`).
+    extra: Map<String, Value>,
+    /// Its function's fields kept as sent.
+    function_extra: Map<String, Value>,
     done: bool,
 }
 
@@ -248,7 +256,8 @@ impl ChoiceState {
                 },
             )?;
         }
-        merge_extra(&mut self.extra, &choice.extra, held)?;
+        merge_fields(&mut self.extra, &choice.extra, held)?;
+        merge_fields(&mut self.delta_extra, &delta.extra, held)?;
 
         if let Some(reason) = &choice.finish_reason {
             let size = |reason: &FinishReason| match reason {
@@ -337,7 +346,11 @@ impl ChoiceState {
                 call.kind = Some(kind.clone());
             }
         }
+        merge_fields(&mut call.extra, &fragment.extra, held)?;
         let function = fragment.function.as_ref();
+        if let Some(function) = function {
+            merge_fields(&mut call.function_extra, &function.extra, held)?;
+        }
         held.first_non_empty(&mut call.name, function.and_then(|f| f.name.as_deref()))?;
         let piece = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
         if call.arguments.capacity() == 0 && !piece.is_empty() && piece.len() <= ARGUMENTS_START {
@@ -421,9 +434,9 @@ impl ChoiceState {
                 function: FunctionCall {
                     name: call.name,
                     arguments: call.arguments,
-                    extra: Map::new(),
+                    extra: call.function_extra,
                 },
-                extra: Map::new(),
+                extra: call.extra,
             })
             .collect();
         let (reasoning_content, reasoning) =
@@ -448,7 +461,7 @@ impl ChoiceState {
                 }),
                 reasoning_content,
                 reasoning,
-                extra: Map::new(),
+                extra: self.delta_extra,
             },
             finish_reason: self.finish_reason,
             logprobs: self.logprobs,

@@ -1,0 +1,127 @@
+//! The folded message goes back unchanged: what a provider streamed beside
+//! the fields this crate names — on a tool call, its function, the delta,
+//! the choice, the chunk — is folded onto the message, and a request built
+//! from that message sends it back.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use chatstream_types::{
+    Accumulator, ChatCompletionChunk, ChatCompletionMessage, ChatCompletionRequest, Role,
+};
+use serde_json::{Value, json};
+
+fn fold(chunks: &[Value]) -> chatstream_types::ChatCompletion {
+    let mut accumulator = Accumulator::new();
+    for chunk in chunks {
+        let chunk: ChatCompletionChunk = serde_json::from_value(chunk.clone()).unwrap();
+        accumulator.push(&chunk).unwrap();
+    }
+    accumulator.finish()
+}
+
+/// Gemini's OpenAI-compatible endpoint, shaped after its documentation of
+/// thought signatures: the signature arrives on the first fragment of a
+/// tool call, and the next request must carry it on that call or Gemini
+/// answers 400.
+#[test]
+fn a_thought_signature_on_a_tool_call_goes_back_with_it() {
+    let signature = "CiQBcsjafGp5…opaque";
+    let completion = fold(&[
+        json!({"id": "g1", "model": "gemini-3-pro-preview", "choices": [{"index": 0, "delta": {
+            "role": "assistant",
+            "tool_calls": [{
+                "index": 0,
+                "id": "function-call-1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": "{\"city\":"},
+                "extra_content": {"google": {"thought_signature": signature}}
+            }]
+        }}]}),
+        json!({"id": "g1", "choices": [{"index": 0, "delta": {
+            "tool_calls": [{"index": 0, "function": {"arguments": "\"Paris\"}"}}]
+        }, "finish_reason": "tool_calls"}]}),
+    ]);
+    let message = completion.choices[0].message.clone();
+    let call = &message.tool_calls.as_ref().unwrap()[0];
+    assert_eq!(call.function.arguments, "{\"city\":\"Paris\"}");
+
+    let request = ChatCompletionRequest::new(
+        "gemini-3-pro-preview",
+        vec![
+            ChatCompletionMessage::user("Weather in Paris?"),
+            message,
+            ChatCompletionMessage::tool("function-call-1", "{\"celsius\":21}"),
+        ],
+    );
+    let sent = serde_json::to_value(&request).unwrap();
+    assert_eq!(
+        sent["messages"][1],
+        json!({
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{
+                "id": "function-call-1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"},
+                "extra_content": {"google": {"thought_signature": signature}}
+            }]
+        })
+    );
+}
+
+/// OpenRouter asks for `reasoning_details` back unchanged; they stream as
+/// pieces of an array on the delta, and land on the message in order.
+#[test]
+fn reasoning_details_in_pieces_are_appended_onto_the_message() {
+    let piece = |text: &str| {
+        json!({"id": "o1", "choices": [{"index": 0, "delta": {
+            "reasoning": text,
+            "reasoning_details": [{"type": "reasoning.text", "text": text, "format": "unknown", "index": 0}]
+        }}]})
+    };
+    let completion = fold(&[
+        piece("Let"),
+        piece(" me"),
+        piece(" think"),
+        json!({"id": "o1", "provider": "Anthropic", "choices": [{"index": 0,
+            "delta": {"content": "Hi"}, "finish_reason": "stop", "native_finish_reason": "end_turn"}]}),
+    ]);
+    let choice = &completion.choices[0];
+    assert_eq!(choice.message.reasoning.as_deref(), Some("Let me think"));
+    let details = choice.message.extra["reasoning_details"]
+        .as_array()
+        .unwrap();
+    let texts: Vec<&str> = details
+        .iter()
+        .map(|d| d["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Let", " me", " think"]);
+    assert_eq!(choice.extra["native_finish_reason"], "end_turn");
+    assert_eq!(completion.extra["provider"], "Anthropic");
+    assert_eq!(choice.message.role, Role::Other(String::new()));
+}
+
+/// Fields repeated on every chunk are kept once; labels that change keep
+/// the last value; objects sent in parts are merged.
+#[test]
+fn repeated_changing_and_partial_fields_fold_by_the_rule() {
+    let completion = fold(&[
+        json!({"id": "p1", "citations": ["https://a.example", "https://b.example"],
+               "x_groq": {"id": "req_1"},
+               "choices": [{"index": 0, "delta": {"role": "assistant", "channel": "analysis", "content": "a"}}]}),
+        json!({"id": "p1", "citations": ["https://a.example", "https://b.example"],
+               "choices": [{"index": 0, "delta": {"channel": "final", "content": "b"}}]}),
+        json!({"id": "p1", "citations": ["https://a.example", "https://b.example"],
+               "x_groq": {"usage": {"queue_time": 0.01}},
+               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+    ]);
+    assert_eq!(
+        completion.extra["citations"],
+        json!(["https://a.example", "https://b.example"])
+    );
+    assert_eq!(
+        completion.extra["x_groq"],
+        json!({"id": "req_1", "usage": {"queue_time": 0.01}})
+    );
+    assert_eq!(completion.choices[0].message.extra["channel"], "final");
+}
