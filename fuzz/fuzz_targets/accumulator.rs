@@ -186,7 +186,10 @@ fn held_text(completion: &ChatCompletion) -> usize {
                 .tool_calls
                 .iter()
                 .flatten()
-                .map(|t| t.function.arguments.len())
+                .map(|t| {
+                    t.function.as_ref().map_or(0, |f| f.arguments.len())
+                        + t.custom.as_ref().map_or(0, |c| c.input.len())
+                })
                 .sum();
             let function = m.function_call.as_ref().map_or(0, |f| f.arguments.len());
             content + refusal + reasoning + tools + function

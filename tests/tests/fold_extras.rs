@@ -89,11 +89,13 @@ fn folded(completion: &ChatCompletion) -> BTreeSet<String> {
         for (position, call) in choice.message.tool_calls.iter().flatten().enumerate() {
             // Captured calls are numbered from 0 in order.
             note(&mut seen, &format!("call{at}.{position}"), &call.extra);
-            note(
-                &mut seen,
-                &format!("function{at}.{position}"),
-                &call.function.extra,
-            );
+            if let Some(function) = &call.function {
+                note(
+                    &mut seen,
+                    &format!("function{at}.{position}"),
+                    &function.extra,
+                );
+            }
         }
     }
     seen

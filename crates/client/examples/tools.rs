@@ -76,12 +76,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // The folded message holds every call; parse each one's arguments.
     for choice in &completion.choices {
         for call in choice.message.tool_calls.iter().flatten() {
-            let args: Value = serde_json::from_str(&call.function.arguments)?;
+            // A function call (a custom tool's call carries free text instead).
+            let Some(function) = &call.function else {
+                continue;
+            };
+            let args: Value = serde_json::from_str(&function.arguments)?;
             let fields: Vec<String> = match &args {
                 Value::Object(map) => map.iter().map(|(k, v)| format!("{k} = {v}")).collect(),
                 other => vec![other.to_string()],
             };
-            println!("→ {}({})", call.function.name, fields.join(", "));
+            println!("→ {}({})", function.name, fields.join(", "));
         }
         println!("finish_reason: {:?}", choice.finish_reason);
     }

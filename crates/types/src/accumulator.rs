@@ -101,7 +101,8 @@ pub use view::{ChoiceView, ToolCallView};
 ///
 /// let completion = accumulator.finish();
 /// let call = &completion.choices[0].message.tool_calls.as_ref().unwrap()[0];
-/// let arguments: serde_json::Value = serde_json::from_str(&call.function.arguments)?;
+/// let function = call.function.as_ref().ok_or("not a function call")?;
+/// let arguments: serde_json::Value = serde_json::from_str(&function.arguments)?;
 /// assert_eq!(arguments["city"], "Paris");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

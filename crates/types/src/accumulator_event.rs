@@ -95,6 +95,35 @@ pub enum AccumulatorEvent<'a> {
         /// The whole arguments.
         arguments: &'a str,
     },
+    /// A fragment of a custom tool's call arrived (`"type": "custom"`; its
+    /// input piece may be empty when the fragment only names the call).
+    CustomToolInputDelta {
+        /// The choice index.
+        choice: u32,
+        /// The tool call's index.
+        index: u32,
+        /// The call's id so far (`""` until known).
+        id: &'a str,
+        /// The custom tool's name so far (`""` until known).
+        name: &'a str,
+        /// The new piece of input.
+        delta: &'a str,
+        /// All the input so far.
+        input: &'a str,
+    },
+    /// A custom tool's call is complete.
+    CustomToolInputDone {
+        /// The choice index.
+        choice: u32,
+        /// The tool call's index.
+        index: u32,
+        /// The call's id.
+        id: &'a str,
+        /// The custom tool's name.
+        name: &'a str,
+        /// The whole input.
+        input: &'a str,
+    },
     /// The choice got its `finish_reason` (after its done events).
     ChoiceFinished {
         /// The choice index.

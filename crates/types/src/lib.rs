@@ -100,7 +100,9 @@ pub use request::{
 };
 pub use shared_str::SharedStr;
 pub use tool::{FunctionDefinition, JsonSchemaFormat, ResponseFormat, Tool, ToolChoice};
-pub use tool_call::{FunctionCall, FunctionCallDelta, ToolCall, ToolCallDelta};
+pub use tool_call::{
+    CustomToolCall, CustomToolCallDelta, FunctionCall, FunctionCallDelta, ToolCall, ToolCallDelta,
+};
 pub use usage::{CompletionTokensDetails, PromptTokensDetails, Usage};
 pub use validate::{
     LEGACY_COMPLETION_MODELS, REASONING_MODEL_PREFIXES, ValidationError, check_chat_model,

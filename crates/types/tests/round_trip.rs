@@ -43,7 +43,10 @@ fn a_thought_signature_on_a_tool_call_goes_back_with_it() {
     ]);
     let message = completion.choices[0].message.clone();
     let call = &message.tool_calls.as_ref().unwrap()[0];
-    assert_eq!(call.function.arguments, "{\"city\":\"Paris\"}");
+    assert_eq!(
+        call.function.as_ref().unwrap().arguments,
+        "{\"city\":\"Paris\"}"
+    );
 
     let request = ChatCompletionRequest::new(
         "gemini-3-pro-preview",
@@ -124,4 +127,63 @@ fn repeated_changing_and_partial_fields_fold_by_the_rule() {
         json!({"id": "req_1", "usage": {"queue_time": 0.01}})
     );
     assert_eq!(completion.choices[0].message.extra["channel"], "final");
+}
+
+/// OpenAI's custom tools (`"type": "custom"`): the input streams in pieces
+/// of `custom.input`; the folded call has no `function` object and goes back
+/// as it came.
+#[test]
+fn a_custom_tool_call_folds_its_input_and_goes_back_without_a_function() {
+    let chunks = [
+        json!({"id": "c1", "model": "gpt-5", "choices": [{"index": 0, "delta": {"role": "assistant",
+            "tool_calls": [{"index": 0, "id": "call_9", "type": "custom",
+                            "custom": {"name": "run_sql", "input": ""}}]}}]}),
+        json!({"id": "c1", "choices": [{"index": 0, "delta": {
+            "tool_calls": [{"index": 0, "custom": {"input": "SELECT count(*) "}}]}}]}),
+        json!({"id": "c1", "choices": [{"index": 0, "delta": {
+            "tool_calls": [{"index": 0, "custom": {"input": "FROM users"}}]}}]}),
+        json!({"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}),
+    ];
+    let mut accumulator = Accumulator::new();
+    let mut events = Vec::new();
+    for chunk in &chunks {
+        let chunk: ChatCompletionChunk = serde_json::from_value(chunk.clone()).unwrap();
+        accumulator
+            .push_with(&chunk, |event| match event {
+                chatstream_types::AccumulatorEvent::CustomToolInputDelta { delta, .. } => {
+                    events.push(format!("delta {delta:?}"));
+                }
+                chatstream_types::AccumulatorEvent::CustomToolInputDone { name, input, .. } => {
+                    events.push(format!("done {name}: {input}"));
+                }
+                chatstream_types::AccumulatorEvent::ToolCallArgumentsDelta { .. }
+                | chatstream_types::AccumulatorEvent::ToolCallArgumentsDone { .. } => {
+                    events.push("a function event".to_owned());
+                }
+                _ => {}
+            })
+            .unwrap();
+    }
+    assert_eq!(
+        events,
+        [
+            "delta \"\"",
+            "delta \"SELECT count(*) \"",
+            "delta \"FROM users\"",
+            "done run_sql: SELECT count(*) FROM users",
+        ]
+    );
+    let message = accumulator.finish().choices[0].message.clone();
+    let call = &message.tool_calls.as_ref().unwrap()[0];
+    assert_eq!(call.name(), "run_sql");
+    assert!(call.function.is_none());
+    let sent = serde_json::to_value(&message).unwrap();
+    assert_eq!(
+        sent["tool_calls"][0],
+        json!({"id": "call_9", "type": "custom",
+               "custom": {"name": "run_sql", "input": "SELECT count(*) FROM users"}})
+    );
+    // And it parses back as it was sent.
+    let parsed: ChatCompletionMessage = serde_json::from_value(sent).unwrap();
+    assert_eq!(parsed, message);
 }

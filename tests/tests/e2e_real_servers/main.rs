@@ -139,9 +139,10 @@ fn only_tool_call(completion: &ChatCompletion) -> (String, Value) {
     assert_eq!(calls.len(), 1, "exactly one call: {calls:?}");
     let call = &calls[0];
     assert!(!call.id.is_empty(), "the call has an id");
-    let arguments: Value = serde_json::from_str(&call.function.arguments)
-        .unwrap_or_else(|e| panic!("arguments {:?}: {e}", call.function.arguments));
-    (call.function.name.clone(), arguments)
+    let function = call.function.as_ref().expect("a function call");
+    let arguments: Value = serde_json::from_str(&function.arguments)
+        .unwrap_or_else(|e| panic!("arguments {:?}: {e}", function.arguments));
+    (function.name.clone(), arguments)
 }
 
 /// An error at stream creation.

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use chatstream_types::{
     ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, ChunkParser, Content,
-    FunctionCallDelta, ToolCallDelta,
+    CustomToolCallDelta, FunctionCallDelta, ToolCallDelta,
 };
 
 use crate::error::{Error, ErrorKind, Result};
@@ -71,12 +71,17 @@ fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
                     index: u32::try_from(index).ok(),
                     id: Some(call.id),
                     kind: Some(call.kind),
-                    function: Some(FunctionCallDelta {
-                        name: Some(call.function.name),
-                        arguments: Some(call.function.arguments),
-                        ..FunctionCallDelta::default()
+                    function: call.function.map(|function| FunctionCallDelta {
+                        name: Some(function.name),
+                        arguments: Some(function.arguments),
+                        extra: function.extra,
                     }),
-                    ..ToolCallDelta::default()
+                    custom: call.custom.map(|custom| CustomToolCallDelta {
+                        name: Some(custom.name),
+                        input: Some(custom.input),
+                        extra: custom.extra,
+                    }),
+                    extra: call.extra,
                 })
                 .collect()
         });

@@ -12,8 +12,8 @@ use super::limits::{Held, allocation};
 use super::merge::merge_fields;
 use crate::{
     AccumulateError, AccumulatorEvent, AccumulatorLimits, ChatCompletionMessage, Choice,
-    ChoiceLogprobs, ChunkChoice, Content, ContentFilterResults, FinishReason, FunctionCall, Role,
-    TokenLogprob, ToolCall, ToolCallDelta, ToolType,
+    ChoiceLogprobs, ChunkChoice, Content, ContentFilterResults, CustomToolCall, FinishReason,
+    FunctionCall, Role, TokenLogprob, ToolCall, ToolCallDelta, ToolType,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -54,23 +54,70 @@ pub(super) struct ToolCallState {
     extra: Map<String, Value>,
     /// Its function's fields kept as sent.
     function_extra: Map<String, Value>,
+    /// Whether it calls a custom tool (`custom`: its `arguments` are the
+    /// tool's input).
+    pub(super) custom: bool,
+    /// Its custom part's fields kept as sent.
+    custom_extra: Map<String, Value>,
     done: bool,
 }
 
 impl ToolCallState {
-    /// Marks the call complete: its `ToolCallArgumentsDone` event the first
-    /// time, `None` after.
+    /// Marks the call complete: its `ToolCallArgumentsDone` (or
+    /// `CustomToolInputDone`) event the first time, `None` after.
     fn done(&mut self, choice: u32) -> Option<AccumulatorEvent<'_>> {
         if std::mem::replace(&mut self.done, true) {
             return None;
         }
-        Some(AccumulatorEvent::ToolCallArgumentsDone {
-            choice,
-            index: self.index,
-            id: &self.id,
-            name: &self.name,
-            arguments: &self.arguments,
+        Some(if self.custom {
+            AccumulatorEvent::CustomToolInputDone {
+                choice,
+                index: self.index,
+                id: &self.id,
+                name: &self.name,
+                input: &self.arguments,
+            }
+        } else {
+            AccumulatorEvent::ToolCallArgumentsDone {
+                choice,
+                index: self.index,
+                id: &self.id,
+                name: &self.name,
+                arguments: &self.arguments,
+            }
         })
+    }
+
+    /// The folded call.
+    fn finish(self) -> ToolCall {
+        let custom = self.custom;
+        let kind = self.kind.unwrap_or(if custom {
+            ToolType::Custom
+        } else {
+            ToolType::Other(String::new())
+        });
+        let (function, custom) = if custom {
+            let call = CustomToolCall {
+                name: self.name,
+                input: self.arguments,
+                extra: self.custom_extra,
+            };
+            (None, Some(call))
+        } else {
+            let call = FunctionCall {
+                name: self.name,
+                arguments: self.arguments,
+                extra: self.function_extra,
+            };
+            (Some(call), None)
+        };
+        ToolCall {
+            id: self.id,
+            kind,
+            function,
+            custom,
+            extra: self.extra,
+        }
     }
 }
 
@@ -348,11 +395,23 @@ impl ChoiceState {
         }
         merge_fields(&mut call.extra, &fragment.extra, held)?;
         let function = fragment.function.as_ref();
+        let custom = fragment.custom.as_ref();
         if let Some(function) = function {
             merge_fields(&mut call.function_extra, &function.extra, held)?;
         }
-        held.first_non_empty(&mut call.name, function.and_then(|f| f.name.as_deref()))?;
-        let piece = function.and_then(|f| f.arguments.as_deref()).unwrap_or("");
+        if let Some(custom) = custom {
+            merge_fields(&mut call.custom_extra, &custom.extra, held)?;
+            call.custom = true;
+        }
+        call.custom |= call.kind == Some(ToolType::Custom);
+        let name = function
+            .and_then(|f| f.name.as_deref())
+            .or_else(|| custom.and_then(|c| c.name.as_deref()));
+        held.first_non_empty(&mut call.name, name)?;
+        let piece = function
+            .and_then(|f| f.arguments.as_deref())
+            .or_else(|| custom.and_then(|c| c.input.as_deref()))
+            .unwrap_or("");
         if call.arguments.capacity() == 0 && !piece.is_empty() && piece.len() <= ARGUMENTS_START {
             // Arguments come a few bytes at a time: start with room for a
             // typical call rather than growing through 8, 16, 32, 64 bytes
@@ -361,13 +420,24 @@ impl ChoiceState {
             call.arguments.reserve(ARGUMENTS_START);
         }
         held.append(&mut call.arguments, piece)?;
-        on_event(AccumulatorEvent::ToolCallArgumentsDelta {
-            choice: self.index,
-            index,
-            id: &call.id,
-            name: &call.name,
-            delta: piece,
-            arguments: &call.arguments,
+        on_event(if call.custom {
+            AccumulatorEvent::CustomToolInputDelta {
+                choice: self.index,
+                index,
+                id: &call.id,
+                name: &call.name,
+                delta: piece,
+                input: &call.arguments,
+            }
+        } else {
+            AccumulatorEvent::ToolCallArgumentsDelta {
+                choice: self.index,
+                index,
+                id: &call.id,
+                name: &call.name,
+                delta: piece,
+                arguments: &call.arguments,
+            }
         });
         Ok(())
     }
@@ -428,16 +498,7 @@ impl ChoiceState {
         let tool_calls: Vec<ToolCall> = self
             .tool_calls
             .into_iter()
-            .map(|call| ToolCall {
-                id: call.id,
-                kind: call.kind.unwrap_or_else(|| ToolType::Other(String::new())),
-                function: FunctionCall {
-                    name: call.name,
-                    arguments: call.arguments,
-                    extra: call.function_extra,
-                },
-                extra: call.extra,
-            })
+            .map(ToolCallState::finish)
             .collect();
         let (reasoning_content, reasoning) =
             match (self.reasoning.is_empty(), self.reasoning_content_named) {

@@ -75,13 +75,18 @@ impl<'a> ToolCallView<'a> {
         self.state.kind.as_ref()
     }
 
-    /// The function's name (`""` until known).
+    /// The function's (or custom tool's) name (`""` until known).
     pub fn name(&self) -> &'a str {
         &self.state.name
     }
 
-    /// The arguments so far.
+    /// The arguments so far (a custom tool's input, for a custom call).
     pub fn arguments(&self) -> &'a str {
         &self.state.arguments
+    }
+
+    /// Whether it calls a custom tool (free-form input, `"type": "custom"`).
+    pub fn is_custom(&self) -> bool {
+        self.state.custom
     }
 }
