@@ -111,6 +111,7 @@ fuzz_target!(|input: &[u8]| {
             .max_filter_results(2)
             .max_logprobs(3)
             .max_top_logprobs(2)
+            .max_annotations(2)
             .max_extra_keys(3),
     );
     for payload in input.split(|&b| b == 0xFF) {

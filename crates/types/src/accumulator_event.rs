@@ -1,6 +1,6 @@
 //! [`AccumulatorEvent`]: what each chunk changed, as the official SDKs report it.
 
-use crate::FinishReason;
+use crate::{Annotation, FinishReason};
 
 /// What a chunk changed, reported by
 /// [`Accumulator::push_with`](crate::Accumulator::push_with) as it folds.
@@ -123,6 +123,23 @@ pub enum AccumulatorEvent<'a> {
         name: &'a str,
         /// The whole input.
         input: &'a str,
+    },
+    /// A new piece of a spoken answer's transcript (the audio data itself is
+    /// folded, not reported piece by piece).
+    AudioTranscriptDelta {
+        /// The choice index.
+        choice: u32,
+        /// The new text.
+        delta: &'a str,
+        /// All the transcript so far.
+        snapshot: &'a str,
+    },
+    /// An annotation (a web-search citation) arrived.
+    AnnotationAdded {
+        /// The choice index.
+        choice: u32,
+        /// The annotation.
+        annotation: &'a Annotation,
     },
     /// The choice got its `finish_reason` (after its done events).
     ChoiceFinished {

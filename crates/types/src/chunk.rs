@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::lenient::lenient_struct;
 use crate::{
-    ChoiceLogprobs, Content, ContentFilterResults, FinishReason, FunctionCallDelta,
-    PromptFilterResult, Role, ServiceTier, SharedStr, ToolCallDelta, Usage,
+    Annotation, AudioDelta, ChoiceLogprobs, Content, ContentFilterResults, FinishReason,
+    FunctionCallDelta, PromptFilterResult, Role, ServiceTier, SharedStr, ToolCallDelta, Usage,
 };
 
 /// One `chat.completion.chunk`: the `data` of one Server-Sent Event of a
@@ -132,8 +132,15 @@ pub struct ChunkDelta {
     /// it is rare).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function_call: Option<Box<FunctionCallDelta>>,
+    /// A piece of a spoken answer (boxed, as it is rare).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<Box<AudioDelta>>,
+    /// Annotations of the answer (web-search models' citations), to be
+    /// appended in arrival order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Vec<Annotation>>,
     /// Fields this crate does not name, as sent (OpenRouter
-    /// `reasoning_details`, Groq `executed_tools` and `channel`, `audio`, …).
+    /// `reasoning_details`, Groq `executed_tools` and `channel`, …).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -146,6 +153,8 @@ lenient_struct!(ChunkDelta, "a chunk delta" {
     reasoning: "reasoning",
     tool_calls: "tool_calls",
     function_call: "function_call",
+    audio: "audio",
+    annotations: "annotations",
 });
 
 impl ChunkDelta {

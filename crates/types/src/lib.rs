@@ -60,6 +60,8 @@
 
 pub mod accumulator;
 mod accumulator_event;
+mod annotation;
+mod audio;
 mod chunk;
 mod completion;
 mod content;
@@ -81,6 +83,8 @@ mod validate;
 
 pub use accumulator::{AccumulateError, Accumulator, AccumulatorLimits, ChoiceView, ToolCallView};
 pub use accumulator_event::AccumulatorEvent;
+pub use annotation::{Annotation, UrlCitation};
+pub use audio::{AudioDelta, MessageAudio};
 pub use chunk::{ChatCompletionChunk, ChunkChoice, ChunkDelta};
 pub use completion::{ChatCompletion, Choice};
 pub use content::{Content, ContentPart, FileInput, ImageDetail, ImageUrl, InputAudio};

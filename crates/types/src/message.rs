@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::lenient::lenient_struct;
-use crate::{Content, ContentPart, FunctionCall, Role, ToolCall};
+use crate::{Annotation, Content, ContentPart, FunctionCall, MessageAudio, Role, ToolCall};
 
 /// One message of a conversation (go-openai's `ChatCompletionMessage`).
 ///
@@ -61,7 +61,15 @@ pub struct ChatCompletionMessage {
     /// Reasoning, as OpenRouter, Groq, vLLM and Ollama name it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
-    /// Fields this crate does not name, as sent (`annotations`, `audio`, …).
+    /// The spoken answer (models asked for audio). In a request, only its id
+    /// is sent (see [`ChatCompletionRequest`](crate::ChatCompletionRequest)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<MessageAudio>,
+    /// Annotations of the answer (web-search models' citations). Output
+    /// only: a request does not send them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Vec<Annotation>>,
+    /// Fields this crate does not name, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -76,6 +84,8 @@ lenient_struct!(ChatCompletionMessage, "a chat message" {
     function_call: "function_call",
     reasoning_content: "reasoning_content",
     reasoning: "reasoning",
+    audio: "audio",
+    annotations: "annotations",
 });
 
 impl ChatCompletionMessage {

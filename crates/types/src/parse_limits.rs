@@ -79,6 +79,9 @@ pub struct ParseLimits {
     pub max_logprobs: usize,
     /// The most `top_logprobs` of one token (default 256; OpenAI allows 20).
     pub max_top_logprobs: usize,
+    /// The most annotations (citations) in one delta or message (default
+    /// 1024).
+    pub max_annotations: usize,
     /// The most keys of one object kept as sent: each `extra` map, and every
     /// object inside an unknown field (default 1024).
     pub max_extra_keys: usize,
@@ -96,6 +99,7 @@ impl Default for ParseLimits {
             max_filter_results: 1024,
             max_logprobs: 128 << 10,
             max_top_logprobs: 256,
+            max_annotations: 1024,
             max_extra_keys: 1024,
             bound_memory: true,
         }
@@ -112,6 +116,7 @@ impl ParseLimits {
             max_filter_results: usize::MAX,
             max_logprobs: usize::MAX,
             max_top_logprobs: usize::MAX,
+            max_annotations: usize::MAX,
             max_extra_keys: usize::MAX,
             bound_memory: false,
         }
@@ -153,6 +158,12 @@ impl ParseLimits {
         self
     }
 
+    /// Sets [`max_annotations`](Self::max_annotations).
+    pub fn max_annotations(mut self, max: usize) -> Self {
+        self.max_annotations = max;
+        self
+    }
+
     /// Sets [`max_extra_keys`](Self::max_extra_keys).
     pub fn max_extra_keys(mut self, max: usize) -> Self {
         self.max_extra_keys = max;
@@ -190,6 +201,7 @@ impl ParseLimits {
             ParseLimit::FilterResults,
             ParseLimit::Logprobs,
             ParseLimit::TopLogprobs,
+            ParseLimit::Annotations,
             ParseLimit::ExtraKeys,
         ];
         CheckFrom {
@@ -212,6 +224,7 @@ impl ParseLimits {
             ParseLimit::FilterResults => self.max_filter_results,
             ParseLimit::Logprobs => self.max_logprobs,
             ParseLimit::TopLogprobs => self.max_top_logprobs,
+            ParseLimit::Annotations => self.max_annotations,
             ParseLimit::ExtraKeys => self.max_extra_keys,
             ParseLimit::Memory => memory_bound(len),
         }
@@ -250,6 +263,8 @@ pub enum ParseLimit {
     Logprobs,
     /// [`ParseLimits::max_top_logprobs`].
     TopLogprobs,
+    /// [`ParseLimits::max_annotations`].
+    Annotations,
     /// [`ParseLimits::max_extra_keys`].
     ExtraKeys,
     /// The memory bound ([`ParseLimits::bound_memory`]).
@@ -266,6 +281,7 @@ impl ParseLimit {
             ParseLimit::FilterResults => "prompt filter results",
             ParseLimit::Logprobs => "tokens in one logprobs list",
             ParseLimit::TopLogprobs => "top logprobs for one token",
+            ParseLimit::Annotations => "annotations in one delta or message",
             ParseLimit::ExtraKeys => "keys in one object of unknown fields",
             ParseLimit::Memory => "bytes of memory",
         }
@@ -280,6 +296,7 @@ impl ParseLimit {
             ParseLimit::FilterResults => "max_filter_results",
             ParseLimit::Logprobs => "max_logprobs",
             ParseLimit::TopLogprobs => "max_top_logprobs",
+            ParseLimit::Annotations => "max_annotations",
             ParseLimit::ExtraKeys => "max_extra_keys",
             ParseLimit::Memory => "bound_memory",
         }

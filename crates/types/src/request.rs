@@ -2,13 +2,34 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::{
-    ChatCompletionMessage, Content, FunctionDefinition, ReasoningEffort, ResponseFormat,
-    ServiceTier, Tool, ToolChoice, Verbosity,
+    ChatCompletionMessage, Content, FunctionDefinition, MessageAudio, ReasoningEffort,
+    ResponseFormat, ServiceTier, Tool, ToolChoice, Verbosity,
 };
+
+/// The messages as a request sends them: a message's audio as its reference
+/// (the id alone), and no annotations (output only).
+fn request_messages<S: Serializer>(
+    messages: &[ChatCompletionMessage],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut sequence = serializer.serialize_seq(Some(messages.len()))?;
+    for message in messages {
+        if message.audio.is_none() && message.annotations.is_none() {
+            sequence.serialize_element(message)?;
+        } else {
+            let mut sent = message.clone();
+            sent.audio = message.audio.as_ref().map(MessageAudio::reference);
+            sent.annotations = None;
+            sequence.serialize_element(&sent)?;
+        }
+    }
+    sequence.end()
+}
 
 /// A chat-completion request (`POST /chat/completions`), with every field of
 /// go-openai's `ChatCompletionRequest` and the current OpenAI ones.
@@ -47,7 +68,11 @@ use crate::{
 pub struct ChatCompletionRequest {
     /// The model (or, on Azure, the model the deployment is mapped from).
     pub model: String,
-    /// The conversation so far.
+    /// The conversation so far. A folded answer can go back as it is: its
+    /// tool calls with every field the provider sent on them, and, as the
+    /// API's request format wants, its audio as a reference (the id alone)
+    /// and no annotations (they describe an answer; a request has none).
+    #[serde(serialize_with = "request_messages")]
     pub messages: Vec<ChatCompletionMessage>,
     /// Whether to stream. The streaming client sets it to `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -30,9 +30,10 @@ pub struct ToolCallDelta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function: Option<FunctionCallDelta>,
     /// For a custom tool (`"type": "custom"`): its name and a piece of its
-    /// free-form input.
+    /// free-form input (boxed: function calls, by far the most common, do
+    /// not pay for its room).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom: Option<CustomToolCallDelta>,
+    pub custom: Option<Box<CustomToolCallDelta>>,
     /// Fields this crate does not name, as sent (Gemini's `extra_content`
     /// with its `thought_signature`).
     #[serde(flatten)]

@@ -180,7 +180,7 @@ fn completions_round_trip() {
     let choice = completion.choice(0).unwrap();
     assert_eq!(choice.finish_reason, Some(FinishReason::ToolCalls));
     assert_eq!(choice.message.content, None);
-    assert_eq!(choice.message.extra["annotations"], json!([]));
+    assert_eq!(choice.message.annotations, Some(Vec::new()));
     assert_eq!(completion.service_tier, Some(ServiceTier::Default));
     let again: ChatCompletion =
         serde_json::from_str(&serde_json::to_string(&completion).unwrap()).unwrap();

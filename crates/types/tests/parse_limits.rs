@@ -39,8 +39,9 @@ fn each_count_is_enforced_both_ways() {
         .max_filter_results(2)
         .max_logprobs(2)
         .max_top_logprobs(2)
+        .max_annotations(2)
         .max_extra_keys(2);
-    let cases: [(Value, Option<ParseLimit>); 16] = [
+    let cases: [(Value, Option<ParseLimit>); 18] = [
         (json!({"choices": [{}, {}]}), None),
         (json!({"choices": [{}, {}, {}]}), Some(ParseLimit::Choices)),
         (
@@ -74,6 +75,14 @@ fn each_count_is_enforced_both_ways() {
         (
             json!({"choices": [{"logprobs": {"content": [{"top_logprobs": [{}, {}, {}]}]}}]}),
             Some(ParseLimit::TopLogprobs),
+        ),
+        (
+            json!({"choices": [{"delta": {"annotations": [{}, {}]}}]}),
+            None,
+        ),
+        (
+            json!({"choices": [{"delta": {"annotations": [{}, {}, {}]}}]}),
+            Some(ParseLimit::Annotations),
         ),
         (json!({"a": 1, "b": 2}), None),
         (json!({"a": 1, "b": 2, "c": 3}), Some(ParseLimit::ExtraKeys)),

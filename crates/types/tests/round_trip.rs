@@ -187,3 +187,96 @@ fn a_custom_tool_call_folds_its_input_and_goes_back_without_a_function() {
     let parsed: ChatCompletionMessage = serde_json::from_value(sent).unwrap();
     assert_eq!(parsed, message);
 }
+
+/// OpenAI's audio output, as `gpt-4o-audio-preview` streams it: the id
+/// first, then pieces of base64 data and of the transcript, `expires_at` at
+/// the end. The next request refers to the audio by its id alone.
+#[test]
+fn audio_is_folded_and_goes_back_as_a_reference() {
+    let piece = |audio: Value| {
+        json!({"id": "a1", "model": "gpt-4o-audio-preview",
+               "choices": [{"index": 0, "delta": {"audio": audio}}]})
+    };
+    let chunks = [
+        json!({"id": "a1", "choices": [{"index": 0, "delta": {"role": "assistant", "content": null,
+               "audio": {"id": "audio_123", "transcript": "Hel"}}}]}),
+        piece(json!({"data": "UklG", "transcript": "lo"})),
+        piece(json!({"data": "RiQA"})),
+        piece(json!({"transcript": "!", "expires_at": 1_729_018_505})),
+        json!({"id": "a1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+    ];
+    let mut accumulator = Accumulator::new();
+    let mut transcript = Vec::new();
+    for chunk in &chunks {
+        let chunk: ChatCompletionChunk = serde_json::from_value(chunk.clone()).unwrap();
+        accumulator
+            .push_with(&chunk, |event| {
+                if let chatstream_types::AccumulatorEvent::AudioTranscriptDelta { delta, .. } =
+                    event
+                {
+                    transcript.push(delta.to_owned());
+                }
+            })
+            .unwrap();
+    }
+    assert_eq!(transcript, ["Hel", "lo", "!"]);
+    let message = accumulator.finish().choices[0].message.clone();
+    let audio = message.audio.as_ref().unwrap();
+    assert_eq!(
+        (
+            audio.id.as_str(),
+            audio.data.as_str(),
+            audio.transcript.as_str()
+        ),
+        ("audio_123", "UklGRiQA", "Hello!")
+    );
+    assert_eq!(audio.expires_at, Some(1_729_018_505));
+    // The answer itself serialises whole…
+    assert_eq!(
+        serde_json::to_value(&message).unwrap()["audio"]["data"],
+        "UklGRiQA"
+    );
+    // …and a request sends the reference.
+    let request = ChatCompletionRequest::new("gpt-4o-audio-preview", vec![message]);
+    let sent = serde_json::to_value(&request).unwrap();
+    assert_eq!(sent["messages"][0]["audio"], json!({"id": "audio_123"}));
+}
+
+/// Web-search models' citations arrive in `delta.annotations`; they are
+/// appended in order, reported one by one, and not sent back.
+#[test]
+fn annotations_are_appended_reported_and_kept_out_of_requests() {
+    let citation = |url: &str, start: u64| {
+        json!({"type": "url_citation", "url_citation":
+               {"url": url, "title": "T", "start_index": start, "end_index": start + 4}})
+    };
+    let chunks = [
+        json!({"id": "s1", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Rust 1.85"}}]}),
+        json!({"id": "s1", "choices": [{"index": 0, "delta": {"annotations": [citation("https://a.example", 0)]}}]}),
+        json!({"id": "s1", "choices": [{"index": 0, "delta": {"annotations": [citation("https://b.example", 5)]},
+               "finish_reason": "stop"}]}),
+    ];
+    let mut accumulator = Accumulator::new();
+    let mut added = Vec::new();
+    for chunk in &chunks {
+        let chunk: ChatCompletionChunk = serde_json::from_value(chunk.clone()).unwrap();
+        accumulator
+            .push_with(&chunk, |event| {
+                if let chatstream_types::AccumulatorEvent::AnnotationAdded { annotation, .. } =
+                    event
+                {
+                    added.push(annotation.url_citation.as_ref().unwrap().url.clone());
+                }
+            })
+            .unwrap();
+    }
+    assert_eq!(added, ["https://a.example", "https://b.example"]);
+    let message = accumulator.finish().choices[0].message.clone();
+    let annotations = message.annotations.as_ref().unwrap();
+    assert_eq!(annotations.len(), 2);
+    assert_eq!(annotations[1].url_citation.as_ref().unwrap().start_index, 5);
+    let request = ChatCompletionRequest::new("gpt-4o-search-preview", vec![message]);
+    let sent = serde_json::to_value(&request).unwrap();
+    assert!(sent["messages"][0].get("annotations").is_none());
+    assert_eq!(sent["messages"][0]["content"], "Rust 1.85");
+}

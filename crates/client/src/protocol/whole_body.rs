@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use chatstream_types::{
-    ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, ChunkParser, Content,
+    AudioDelta, ChatCompletion, ChatCompletionChunk, ChunkChoice, ChunkDelta, ChunkParser, Content,
     CustomToolCallDelta, FunctionCallDelta, ToolCallDelta,
 };
 
@@ -61,6 +61,17 @@ fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
             refusal: message.refusal,
             reasoning_content: message.reasoning_content,
             reasoning: message.reasoning,
+            audio: message.audio.map(|audio| {
+                Box::new(AudioDelta {
+                    id: Some(audio.id),
+                    data: Some(audio.data),
+                    transcript: Some(audio.transcript),
+                    expires_at: audio.expires_at,
+                    extra: audio.extra,
+                })
+            }),
+            annotations: message.annotations,
+            extra: message.extra,
             ..ChunkDelta::default()
         };
         delta.tool_calls = message.tool_calls.map(|calls| {
@@ -76,10 +87,12 @@ fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
                         arguments: Some(function.arguments),
                         extra: function.extra,
                     }),
-                    custom: call.custom.map(|custom| CustomToolCallDelta {
-                        name: Some(custom.name),
-                        input: Some(custom.input),
-                        extra: custom.extra,
+                    custom: call.custom.map(|custom| {
+                        Box::new(CustomToolCallDelta {
+                            name: Some(custom.name),
+                            input: Some(custom.input),
+                            extra: custom.extra,
+                        })
                     }),
                     extra: call.extra,
                 })

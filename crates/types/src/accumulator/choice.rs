@@ -8,12 +8,13 @@
 use serde_json::{Map, Value};
 
 use super::filter_results_size;
-use super::limits::{Held, allocation};
+use super::limits::{Held, allocation, map_size};
 use super::merge::merge_fields;
 use crate::{
-    AccumulateError, AccumulatorEvent, AccumulatorLimits, ChatCompletionMessage, Choice,
-    ChoiceLogprobs, ChunkChoice, Content, ContentFilterResults, CustomToolCall, FinishReason,
-    FunctionCall, Role, TokenLogprob, ToolCall, ToolCallDelta, ToolType,
+    AccumulateError, AccumulatorEvent, AccumulatorLimits, Annotation, AudioDelta,
+    ChatCompletionMessage, Choice, ChoiceLogprobs, ChunkChoice, Content, ContentFilterResults,
+    CustomToolCall, FinishReason, FunctionCall, MessageAudio, Role, TokenLogprob, ToolCall,
+    ToolCallDelta, ToolType,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -40,7 +41,35 @@ pub(super) struct ChoiceState {
     extra: Map<String, Value>,
     /// The delta's fields kept as sent: the message's.
     delta_extra: Map<String, Value>,
+    /// The spoken answer so far.
+    audio: Option<AudioState>,
+    /// The annotations so far, in arrival order.
+    annotations: Vec<Annotation>,
     done: bool,
+}
+
+/// A spoken answer being folded: the first non-empty `id`, `data` and
+/// `transcript` concatenated, the last `expires_at`, other fields by the
+/// rule of unnamed fields.
+#[derive(Clone, Debug, Default)]
+struct AudioState {
+    id: String,
+    data: String,
+    transcript: String,
+    expires_at: Option<i64>,
+    extra: Map<String, Value>,
+}
+
+impl AudioState {
+    fn finish(self) -> MessageAudio {
+        MessageAudio {
+            id: self.id,
+            data: self.data,
+            transcript: self.transcript,
+            expires_at: self.expires_at,
+            extra: self.extra,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -264,6 +293,17 @@ impl ChoiceState {
         for fragment in delta.tool_calls.iter().flatten() {
             self.apply_tool_call(fragment, limits, held, on_event)?;
         }
+        if let Some(audio) = &delta.audio {
+            self.apply_audio(audio, held, on_event)?;
+        }
+        for annotation in delta.annotations.iter().flatten() {
+            held.take(2 * size_of::<Annotation>() + annotation_size(annotation))?;
+            self.annotations.push(annotation.clone());
+            on_event(AccumulatorEvent::AnnotationAdded {
+                choice: index,
+                annotation,
+            });
+        }
 
         if let Some(function) = &delta.function_call {
             let (name, arguments) = self.function_call.get_or_insert_with(Default::default);
@@ -442,6 +482,39 @@ impl ChoiceState {
         Ok(())
     }
 
+    fn apply_audio<F>(
+        &mut self,
+        piece: &AudioDelta,
+        held: &mut Held<'_>,
+        on_event: &mut F,
+    ) -> Result<(), AccumulateError>
+    where
+        F: FnMut(AccumulatorEvent<'_>),
+    {
+        if self.audio.is_none() {
+            held.take(size_of::<AudioState>())?;
+        }
+        let audio = self.audio.get_or_insert_with(AudioState::default);
+        held.first_non_empty(&mut audio.id, piece.id.as_deref())?;
+        if let Some(data) = &piece.data {
+            held.append(&mut audio.data, data)?;
+        }
+        if piece.expires_at.is_some() {
+            audio.expires_at = piece.expires_at;
+        }
+        merge_fields(&mut audio.extra, &piece.extra, held)?;
+        if let Some(text) = &piece.transcript {
+            if held.append(&mut audio.transcript, text)? {
+                on_event(AccumulatorEvent::AudioTranscriptDelta {
+                    choice: self.index,
+                    delta: text,
+                    snapshot: &audio.transcript,
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn finish_current_tool<F>(&mut self, on_event: &mut F)
     where
         F: FnMut(AccumulatorEvent<'_>),
@@ -522,6 +595,8 @@ impl ChoiceState {
                 }),
                 reasoning_content,
                 reasoning,
+                audio: self.audio.map(AudioState::finish),
+                annotations: (!self.annotations.is_empty()).then_some(self.annotations),
                 extra: self.delta_extra,
             },
             finish_reason: self.finish_reason,
@@ -530,6 +605,17 @@ impl ChoiceState {
             extra: self.extra,
         }
     }
+}
+
+/// What an annotation holds beyond its slot: its strings and fields kept as
+/// sent.
+fn annotation_size(annotation: &Annotation) -> usize {
+    let citation = annotation.url_citation.as_ref().map_or(0, |citation| {
+        allocation(citation.url.len())
+            + allocation(citation.title.len())
+            + map_size(&citation.extra)
+    });
+    allocation(annotation.kind.len()) + citation + map_size(&annotation.extra)
 }
 
 /// The most memory one logprob entry held in a growing vector can cost: its
