@@ -136,9 +136,10 @@ pub struct ChunkDelta {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audio: Option<Box<AudioDelta>>,
     /// Annotations of the answer (web-search models' citations), to be
-    /// appended in arrival order.
+    /// appended in arrival order (boxed, as they are rare: every other
+    /// delta pays one pointer for them).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<Vec<Annotation>>,
+    pub annotations: Option<Box<Vec<Annotation>>>,
     /// Fields this crate does not name, as sent (OpenRouter
     /// `reasoning_details`, Groq `executed_tools` and `channel`, …).
     #[serde(flatten)]

@@ -407,6 +407,18 @@ impl<T: LenientStruct> Lenient for Box<T> {
     }
 }
 
+/// A boxed sequence (for a rare array field, so that the struct holding it
+/// pays one pointer for it): the sequence, then its box (charged).
+impl<T: Lenient> Lenient for Box<Vec<T>> {
+    fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(
+        deserializer: D,
+        cx: Cx<B>,
+    ) -> Result<Self, D::Error> {
+        cx.bound.charge(size_of::<Vec<T>>())?;
+        Vec::<T>::deserialize_in(deserializer, cx).map(Box::new)
+    }
+}
+
 /// A sequence, element by element through [`PushSeed`].
 impl<T: Lenient> Lenient for Vec<T> {
     fn deserialize_in<'de, D: Deserializer<'de>, B: Bound>(

@@ -70,7 +70,7 @@ fn completion_as_chunk(completion: ChatCompletion) -> ChatCompletionChunk {
                     extra: audio.extra,
                 })
             }),
-            annotations: message.annotations,
+            annotations: message.annotations.map(Box::new),
             extra: message.extra,
             ..ChunkDelta::default()
         };

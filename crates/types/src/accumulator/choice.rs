@@ -296,7 +296,7 @@ impl ChoiceState {
         if let Some(audio) = &delta.audio {
             self.apply_audio(audio, held, on_event)?;
         }
-        for annotation in delta.annotations.iter().flatten() {
+        for annotation in delta.annotations.iter().flat_map(|all| all.iter()) {
             held.take(2 * size_of::<Annotation>() + annotation_size(annotation))?;
             self.annotations.push(annotation.clone());
             on_event(AccumulatorEvent::AnnotationAdded {
