@@ -78,6 +78,8 @@ string_enum! {
         Priority => "priority",
         /// `scale`
         Scale => "scale",
+        /// `fast`
+        Fast => "fast",
     }
 }
 
@@ -111,6 +113,18 @@ string_enum! {
         Medium => "medium",
         /// `high`
         High => "high",
+        /// `xhigh`
+        Xhigh => "xhigh",
+    }
+}
+
+string_enum! {
+    /// How long a cached prompt prefix is kept (`prompt_cache_retention`).
+    pub enum PromptCacheRetention {
+        /// `in-memory`: minutes, the default.
+        InMemory => "in-memory",
+        /// `24h`: up to a day.
+        Hours24 => "24h",
     }
 }
 

@@ -92,7 +92,8 @@ pub use content_filter::{
     ContentFilterResults, DetectionResult, PromptFilterResult, SeverityResult,
 };
 pub use enums::{
-    FilterSeverity, FinishReason, ReasoningEffort, Role, ServiceTier, ToolType, Verbosity,
+    FilterSeverity, FinishReason, PromptCacheRetention, ReasoningEffort, Role, ServiceTier,
+    ToolType, Verbosity,
 };
 pub use error::{ApiError, ErrorCode, ErrorResponse, InnerError};
 pub use logprobs::{ChoiceLogprobs, TokenLogprob, TopLogprob};
@@ -100,10 +101,12 @@ pub use message::ChatCompletionMessage;
 pub use parse_limits::{ParseError, ParseLimit, ParseLimits};
 pub use parser::{ChunkParser, StreamPayload};
 pub use request::{
-    AudioOutput, ChatCompletionRequest, Prediction, StreamOptions, WebSearchOptions,
+    AudioOutput, ChatCompletionRequest, Prediction, Stop, StreamOptions, WebSearchOptions,
 };
 pub use shared_str::SharedStr;
-pub use tool::{FunctionDefinition, JsonSchemaFormat, ResponseFormat, Tool, ToolChoice};
+pub use tool::{
+    CustomToolDefinition, FunctionDefinition, JsonSchemaFormat, ResponseFormat, Tool, ToolChoice,
+};
 pub use tool_call::{
     CustomToolCall, CustomToolCallDelta, FunctionCall, FunctionCallDelta, ToolCall, ToolCallDelta,
 };

@@ -7,9 +7,54 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::{
-    ChatCompletionMessage, Content, FunctionDefinition, MessageAudio, ReasoningEffort,
-    ResponseFormat, ServiceTier, Tool, ToolChoice, Verbosity,
+    ChatCompletionMessage, Content, FunctionDefinition, MessageAudio, PromptCacheRetention,
+    ReasoningEffort, ResponseFormat, ServiceTier, Tool, ToolChoice, Verbosity,
 };
+
+/// Where generation stops (`stop`): one sequence, or several (OpenAI takes
+/// up to 4). Both forms are what the API accepts; a string converts into
+/// [`Stop::One`], a vector into [`Stop::Many`].
+///
+/// ```
+/// use chatstream_types::{ChatCompletionRequest, Stop};
+///
+/// let one = ChatCompletionRequest::new("m", vec![]).stop("END");
+/// assert_eq!(serde_json::to_value(&one).unwrap()["stop"], "END");
+/// let many = ChatCompletionRequest::new("m", vec![]).stop(vec!["A", "B"]);
+/// assert_eq!(many.stop, Some(Stop::Many(vec!["A".into(), "B".into()])));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Stop {
+    /// One sequence.
+    One(String),
+    /// Several sequences.
+    Many(Vec<String>),
+}
+
+impl From<&str> for Stop {
+    fn from(sequence: &str) -> Self {
+        Stop::One(sequence.to_owned())
+    }
+}
+
+impl From<String> for Stop {
+    fn from(sequence: String) -> Self {
+        Stop::One(sequence)
+    }
+}
+
+impl From<Vec<String>> for Stop {
+    fn from(sequences: Vec<String>) -> Self {
+        Stop::Many(sequences)
+    }
+}
+
+impl From<Vec<&str>> for Stop {
+    fn from(sequences: Vec<&str>) -> Self {
+        Stop::Many(sequences.into_iter().map(str::to_owned).collect())
+    }
+}
 
 /// The messages as a request sends them: a message's audio as its reference
 /// (the id alone), and no annotations (output only).
@@ -96,9 +141,9 @@ pub struct ChatCompletionRequest {
     /// How many choices to generate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
-    /// Up to 4 sequences where generation stops.
+    /// Where generation stops: one sequence, or up to 4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop: Option<Vec<String>>,
+    pub stop: Option<Stop>,
     /// Penalty for tokens already present, -2 to 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f64>,
@@ -146,6 +191,9 @@ pub struct ChatCompletionRequest {
     /// A key to improve prompt-cache hits across similar requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// How long a cached prompt prefix is kept (`in-memory` or `24h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_retention: Option<PromptCacheRetention>,
     /// Whether OpenAI stores the completion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
@@ -313,8 +361,6 @@ impl ChatCompletionRequest {
         top_p: f64,
         /// Sets `n`.
         n: u32,
-        /// Sets `stop`.
-        stop: Vec<String>,
         /// Sets `presence_penalty`.
         presence_penalty: f64,
         /// Sets `frequency_penalty`.
@@ -343,6 +389,10 @@ impl ChatCompletionRequest {
         guided_choice: Vec<String>,
         }
         into {
+        /// Sets `stop`: a string or a vector of them.
+        stop: Stop,
+        /// Sets `prompt_cache_retention`.
+        prompt_cache_retention: PromptCacheRetention,
         /// Sets `response_format`.
         response_format: ResponseFormat,
         /// Sets `tool_choice`.

@@ -48,6 +48,12 @@ pub struct PromptTokensDetails {
     /// Audio input tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audio_tokens: Option<u64>,
+    /// Text input tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_tokens: Option<u64>,
+    /// Image input tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_tokens: Option<u64>,
     /// Fields this crate does not name, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -56,6 +62,8 @@ pub struct PromptTokensDetails {
 lenient_struct!(PromptTokensDetails, "prompt token details" {
     cached_tokens: "cached_tokens",
     audio_tokens: "audio_tokens",
+    text_tokens: "text_tokens",
+    image_tokens: "image_tokens",
 });
 
 /// A breakdown of completion tokens.
@@ -73,6 +81,9 @@ pub struct CompletionTokensDetails {
     /// Predicted-output tokens that did not (still billed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejected_prediction_tokens: Option<u64>,
+    /// Text output tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_tokens: Option<u64>,
     /// Fields this crate does not name, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -83,4 +94,5 @@ lenient_struct!(CompletionTokensDetails, "completion token details" {
     audio_tokens: "audio_tokens",
     accepted_prediction_tokens: "accepted_prediction_tokens",
     rejected_prediction_tokens: "rejected_prediction_tokens",
+    text_tokens: "text_tokens",
 });

@@ -144,7 +144,7 @@ fn tool_choice_shapes() {
         shape(ToolChoice::function("f")),
         json!({"type": "function", "function": {"name": "f"}})
     );
-    let custom = json!({"type": "allowed_tools", "allowed_tools": {"mode": "auto", "tools": []}});
+    let custom = json!({"type": "web_search", "search_context_size": "low"});
     assert_eq!(shape(ToolChoice::Other(custom.clone())), custom);
     // And back.
     for text in [
@@ -152,6 +152,8 @@ fn tool_choice_shapes() {
         r#""auto""#,
         r#""required""#,
         r#"{"type":"function","function":{"name":"f"}}"#,
+        r#"{"type":"custom","custom":{"name":"c"}}"#,
+        r#"{"type":"allowed_tools","allowed_tools":{"mode":"auto","tools":[]}}"#,
     ] {
         let choice: ToolChoice = serde_json::from_str(text).unwrap();
         assert_eq!(serde_json::to_string(&choice).unwrap(), text);
@@ -237,4 +239,70 @@ fn a_request_round_trips() {
     let text = serde_json::to_string(&request).unwrap();
     let back: ChatCompletionRequest = serde_json::from_str(&text).unwrap();
     assert_eq!(back, request);
+}
+
+/// The request shapes of the current API read back from JSON into typed
+/// values, and sent again as they came.
+#[test]
+fn current_api_values_are_typed_and_round_trip() {
+    use chatstream_types::{PromptCacheRetention, ResponseFormat, ServiceTier, Stop, ToolChoice};
+
+    let body = serde_json::json!({
+        "model": "gpt-5.2",
+        "messages": [],
+        "stop": "END",
+        "reasoning_effort": "xhigh",
+        "service_tier": "priority",
+        "prompt_cache_retention": "24h",
+        "response_format": {"type": "regex", "regex": "[a-z]+"},
+        "tool_choice": {"type": "allowed_tools", "allowed_tools": {"mode": "required",
+            "tools": [{"type": "custom", "custom": {"name": "run_sql"}}]}},
+        "tools": [{"type": "custom", "custom": {"name": "run_sql", "format": {"type": "text"}}}]
+    });
+    let request: ChatCompletionRequest = serde_json::from_value(body.clone()).unwrap();
+    assert_eq!(request.stop, Some(Stop::One("END".into())));
+    assert_eq!(request.reasoning_effort, Some(ReasoningEffort::Xhigh));
+    assert_eq!(request.service_tier, Some(ServiceTier::Priority));
+    assert_eq!(
+        request.prompt_cache_retention,
+        Some(PromptCacheRetention::Hours24)
+    );
+    assert!(matches!(
+        request.response_format,
+        Some(ResponseFormat::Other(_))
+    ));
+    assert!(matches!(
+        &request.tool_choice,
+        Some(ToolChoice::AllowedTools { mode, tools }) if mode == "required" && tools.len() == 1
+    ));
+    let tools = request.tools.as_ref().unwrap();
+    assert_eq!(tools[0].custom.as_ref().unwrap().name, "run_sql");
+    assert_eq!(serde_json::to_value(&request).unwrap(), body);
+
+    let custom: ToolChoice =
+        serde_json::from_value(serde_json::json!({"type": "custom", "custom": {"name": "x"}}))
+            .unwrap();
+    assert_eq!(custom, ToolChoice::custom("x"));
+    // A shape with more than the known keys stays as given.
+    let other = serde_json::json!({"type": "function", "function": {"name": "f", "x": 1}});
+    let kept: ToolChoice = serde_json::from_value(other.clone()).unwrap();
+    assert_eq!(kept, ToolChoice::Other(other));
+}
+
+#[test]
+fn newer_usage_details_are_typed() {
+    let usage: chatstream_types::Usage = serde_json::from_value(serde_json::json!({
+        "prompt_tokens": 30, "completion_tokens": 5, "total_tokens": 35,
+        "prompt_tokens_details": {"cached_tokens": 0, "text_tokens": 20, "image_tokens": 10},
+        "completion_tokens_details": {"reasoning_tokens": 0, "text_tokens": 5}
+    }))
+    .unwrap();
+    let prompt = usage.prompt_tokens_details.as_ref().unwrap();
+    assert_eq!(
+        (prompt.text_tokens, prompt.image_tokens),
+        (Some(20), Some(10))
+    );
+    assert!(prompt.extra.is_empty());
+    let completion = usage.completion_tokens_details.as_ref().unwrap();
+    assert_eq!(completion.text_tokens, Some(5));
 }
