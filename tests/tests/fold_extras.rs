@@ -143,3 +143,36 @@ fn a_value_repeated_on_every_chunk_is_folded_once() {
         }
     }
 }
+
+/// The next request built from each capture's folded messages carries every
+/// unnamed field of the message and of its tool calls, as folded.
+#[test]
+fn the_next_request_carries_what_the_fold_kept() {
+    let dir = data_dir().join("fixtures");
+    for file in sse_files(&dir) {
+        let completion = fold(&chunks(&std::fs::read(dir.join(&file)).unwrap(), 0));
+        let messages: Vec<_> = completion
+            .choices
+            .iter()
+            .map(|choice| choice.message.clone())
+            .collect();
+        let request = chatstream_types::ChatCompletionRequest::new("next", messages.clone());
+        let sent = serde_json::to_value(&request).unwrap();
+        for (at, message) in messages.iter().enumerate() {
+            let sent = &sent["messages"][at];
+            for (key, value) in &message.extra {
+                assert_eq!(&sent[key], value, "{}: message `{key}`", file.display());
+            }
+            for (position, call) in message.tool_calls.iter().flatten().enumerate() {
+                for (key, value) in &call.extra {
+                    assert_eq!(
+                        &sent["tool_calls"][position][key],
+                        value,
+                        "{}: tool call `{key}`",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}
