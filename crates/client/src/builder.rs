@@ -32,6 +32,8 @@ pub(crate) struct Config {
     pub(crate) azure: Option<Azure>,
     pub(crate) response_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) chunk_timeout: Option<Duration>,
+    pub(crate) total_timeout: Option<Duration>,
     pub(crate) max_retries: u32,
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
@@ -54,12 +56,13 @@ pub(crate) struct Config {
 /// | connect timeout | 10 s | a connection that takes longer is not coming |
 /// | response timeout (until the response head) | 10 min | reasoning models may think before answering |
 /// | idle timeout (no byte while streaming) | 10 min | the same, between chunks; a dead connection is still caught |
-/// | whole-request timeout | none | a long answer is not an error |
+/// | chunk timeout (no chunk while streaming; comments do not count) | none | a relay that sends keep-alives forever is caught only by this, but how long a model may think is the caller's call |
+/// | total timeout (the whole call) | none | a long answer is not an error |
 /// | retries | 2, with exponential backoff from 0.5 s to 8 s and jitter | only before the response starts: a retry after the first byte would duplicate tokens |
 /// | empty-event limit | 300 | go-openai's default; only events with empty `data` count, never comments |
 /// | max event size | 16 MiB | bounds memory whatever the server sends |
 /// | parse limits | [`ParseLimits::default`] (128 choices, memory `4·N + 1 MiB` per payload of `N` bytes, …) | bounds what one payload may cost to parse, whatever the server sends |
-/// | request checks | on | go-openai's model check and reasoning-model validator |
+/// | request checks | legacy models refused; reasoning-model rules off | the first is always right; the second is a client-side list that goes stale |
 /// | proxies | from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` (and lowercase) | as curl and reqwest |
 ///
 /// Setters take and return the builder; an invalid value is remembered and
@@ -109,6 +112,8 @@ impl ClientBuilder {
                 azure: None,
                 response_timeout: Some(Duration::from_secs(600)),
                 idle_timeout: Some(Duration::from_secs(600)),
+                chunk_timeout: None,
+                total_timeout: None,
                 max_retries: 2,
                 initial_backoff: Duration::from_millis(500),
                 max_backoff: Duration::from_secs(8),
@@ -302,6 +307,28 @@ impl ClientBuilder {
     /// comments count as bytes.
     pub fn idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.config.idle_timeout = timeout.into();
+        self
+    }
+
+    /// How long a stream may go without a chunk before it fails with
+    /// [`ErrorKind::Timeout`] ([`Deadline::Chunk`](crate::Deadline::Chunk);
+    /// `None`, the default: no limit). Counted from the response head, then
+    /// from each chunk's arrival; keep-alive comments and empty events do
+    /// not reset it — which is what catches a relay that keeps a connection
+    /// busy with comments while nothing is generated (the idle timeout,
+    /// which counts bytes, cannot). Every chunk before it is delivered.
+    pub fn chunk_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.chunk_timeout = timeout.into();
+        self
+    }
+
+    /// How long a whole call may take — connecting, retries and their
+    /// waits, the response head, the whole stream — before it fails with
+    /// [`ErrorKind::Timeout`] ([`Deadline::Total`](crate::Deadline::Total);
+    /// `None`, the default: no limit, as a long answer is not an error).
+    /// Every chunk before it is delivered.
+    pub fn total_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.total_timeout = timeout.into();
         self
     }
 

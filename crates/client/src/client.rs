@@ -15,9 +15,12 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::{Map, Value};
 
+use tokio::time::Instant as TokioInstant;
+
 use crate::body::RequestBody;
 use crate::builder::{ClientBuilder, Config};
 use crate::connect::{self, Connector};
+use crate::deadline::Deadline;
 use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::error_body::{read_capped, status_error};
 use crate::head_timer;
@@ -25,6 +28,7 @@ use crate::options::RequestOptions;
 use crate::parser_pool::ParserPool;
 use crate::response_body::ResponseBody;
 use crate::retry;
+use crate::settings::CallSettings;
 use crate::stream::ChatCompletionStream;
 use crate::timing::StreamTiming;
 
@@ -155,13 +159,15 @@ impl Client {
     ) -> Result<ChatCompletionStream> {
         let config = &self.inner.config;
         let started = Instant::now();
-        let (response, attempts, timer) = self.send(request, options, true).await?;
+        let settings = CallSettings::start(config, options);
+        let (response, attempts, timer) = self.send(request, options, &settings, true).await?;
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
         timing.attempts = attempts;
         ChatCompletionStream::start(
             response.map(ResponseBody::Hyper),
             config,
+            settings.stream_limits(),
             timing,
             &self.inner.parsers,
             timer,
@@ -239,7 +245,16 @@ impl Client {
         }
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
-        ChatCompletionStream::start(response, config, timing, &self.inner.parsers, None).await
+        let settings = CallSettings::start(config, &RequestOptions::default());
+        ChatCompletionStream::start(
+            response,
+            config,
+            settings.stream_limits(),
+            timing,
+            &self.inner.parsers,
+            None,
+        )
+        .await
     }
 
     /// Creates a chat completion without streaming (the request's `stream`
@@ -254,23 +269,42 @@ impl Client {
         &self,
         request: &ChatCompletionRequest,
     ) -> Result<ChatCompletion> {
+        self.create_chat_completion_with(request, &RequestOptions::default())
+            .await
+    }
+
+    /// [`create_chat_completion`](Self::create_chat_completion) with
+    /// per-call headers, body fields, timeouts and retry count.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_chat_completion`](Self::create_chat_completion).
+    pub async fn create_chat_completion_with(
+        &self,
+        request: &ChatCompletionRequest,
+        options: &RequestOptions,
+    ) -> Result<ChatCompletion> {
         if request.stream == Some(true) {
             return Err(Error::new(
                 ErrorKind::Validation,
                 "streaming is not supported with this method, please use create_chat_completion_stream",
             ));
         }
-        let (response, _, _) = self
-            .send(request, &RequestOptions::default(), false)
-            .await?;
+        let settings = CallSettings::start(&self.inner.config, options);
+        let (response, _, _) = self.send(request, options, &settings, false).await?;
         let (parts, body) = response.into_parts();
         let limit = self.inner.config.limits.max_event_size;
-        let body = read_capped(body, limit, self.inner.config.response_timeout)
-            .await
-            .map_err(|e| {
-                e.with_status(parts.status)
-                    .with_headers(parts.headers.clone())
-            })?;
+        let read = read_capped(body, limit, settings.response_timeout);
+        let read = match settings.total {
+            Some((at, total)) => tokio::time::timeout_at(at, read)
+                .await
+                .unwrap_or_else(|_| Err(total_timeout(total))),
+            None => read.await,
+        };
+        let body = read.map_err(|e| {
+            e.with_status(parts.status)
+                .with_headers(parts.headers.clone())
+        })?;
         if let Some(api) = self.inner.config.api_error_in(&body) {
             return Err(
                 Error::new(ErrorKind::Api, "the server answered with an error")
@@ -295,6 +329,7 @@ impl Client {
         &self,
         request: &ChatCompletionRequest,
         options: &RequestOptions,
+        settings: &CallSettings,
         stream: bool,
     ) -> Result<(Response<Incoming>, u32, Option<head_timer::Timer>)> {
         let config = &self.inner.config;
@@ -307,26 +342,29 @@ impl Client {
         let body = encode_body(request, options, stream)?;
         let uri = self.url(&request.model)?;
         let mut attempt = 0u32;
-        let mut timer = config.response_timeout.map(head_timer::start);
+        let mut timer: Option<head_timer::Timer> = None;
         loop {
+            // Fixed before the request is handed over (see `head_timer`).
+            let head = head_deadline(settings);
             let http_request = self.http_request(&uri, options, body.clone(), stream);
             let sent = self.inner.http.request(http_request);
-            let outcome = match (&mut timer, config.response_timeout) {
-                (Some(timer), Some(limit)) => {
-                    if attempt > 0 {
-                        head_timer::restart(timer, limit);
-                    }
+            let outcome = match head {
+                Some((at, deadline, limit)) => {
+                    let timer = match &mut timer {
+                        Some(timer) => {
+                            timer.as_mut().reset(at);
+                            timer
+                        }
+                        None => timer.insert(head_timer::start_at(at)),
+                    };
                     match head_timer::within(sent, timer).await {
                         Some(outcome) => outcome.map_err(classify_send_error),
-                        None => Err(Error::new(
-                            ErrorKind::Timeout,
-                            format!("no response within {limit:?}"),
-                        )),
+                        None => Err(head_timeout(deadline, limit)),
                     }
                 }
-                _ => sent.await.map_err(classify_send_error),
+                None => sent.await.map_err(classify_send_error),
             };
-            let retries_left = attempt < config.max_retries;
+            let retries_left = attempt < settings.max_retries;
             match outcome {
                 Ok(response) if response.status().is_success() => {
                     return Ok((response, attempt + 1, timer));
@@ -339,19 +377,19 @@ impl Client {
                             retry::backoff(attempt, config.initial_backoff, config.max_backoff)
                         });
                         drop(response);
-                        tokio::time::sleep(wait).await;
+                        wait_to_retry(wait, settings).await?;
                         attempt += 1;
                         continue;
                     }
                     return Err(status_error(config, response.map(ResponseBody::Hyper)).await);
                 }
-                Err(error) if retries_left && error.kind() != ErrorKind::Request => {
-                    tokio::time::sleep(retry::backoff(
-                        attempt,
-                        config.initial_backoff,
-                        config.max_backoff,
-                    ))
-                    .await;
+                Err(error)
+                    if retries_left
+                        && error.kind() != ErrorKind::Request
+                        && error.deadline() != Some(Deadline::Total) =>
+                {
+                    let wait = retry::backoff(attempt, config.initial_backoff, config.max_backoff);
+                    wait_to_retry(wait, settings).await?;
                     attempt += 1;
                 }
                 Err(error) => return Err(error),
@@ -518,9 +556,58 @@ fn join_stream_member(mut json: Vec<u8>) -> Option<Vec<u8>> {
     }
 }
 
+/// The response head's deadline for an attempt starting now: the response
+/// timeout's or the total's, whichever comes first (with which it is and its
+/// limit); `None` when neither is set.
+fn head_deadline(settings: &CallSettings) -> Option<(TokioInstant, Deadline, Duration)> {
+    let response = settings.response_timeout.map(|limit| {
+        let at = head_timer::deadline(TokioInstant::now(), limit);
+        (at, Deadline::ResponseHead, limit)
+    });
+    let total = settings
+        .total
+        .map(|(at, limit)| (at, Deadline::Total, limit));
+    match (response, total) {
+        (Some(response), Some(total)) => Some(if total.0 < response.0 {
+            total
+        } else {
+            response
+        }),
+        (response, total) => response.or(total),
+    }
+}
+
+/// The error for a response head that did not arrive by `deadline`.
+fn head_timeout(deadline: Deadline, limit: Duration) -> Error {
+    match deadline {
+        Deadline::Total => total_timeout(limit),
+        _ => Error::timeout(deadline, format!("no response within {limit:?}")),
+    }
+}
+
+/// The error for a call past its total timeout.
+fn total_timeout(limit: Duration) -> Error {
+    Error::timeout(
+        Deadline::Total,
+        format!("the call took longer than {limit:?} (total timeout)"),
+    )
+}
+
+/// Waits `wait` before a retry, unless the call's total deadline comes
+/// first: then there is no point in waiting, and the call fails now.
+async fn wait_to_retry(wait: Duration, settings: &CallSettings) -> Result<()> {
+    if let Some((at, limit)) = settings.total {
+        if head_timer::deadline(TokioInstant::now(), wait) >= at {
+            return Err(total_timeout(limit));
+        }
+    }
+    tokio::time::sleep(wait).await;
+    Ok(())
+}
+
 fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
     if crate::error::timed_out(&error) {
-        Error::new(ErrorKind::Timeout, "timed out connecting").with_source(error)
+        Error::timeout(Deadline::Connect, "timed out connecting").with_source(error)
     } else if error.is_connect() {
         Error::new(ErrorKind::Connect, "cannot connect").with_source(error)
     } else {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chatstream_types::{ApiError, ParseError, ParseLimit, ValidationError};
+
+use crate::deadline::Deadline;
 use http::{HeaderMap, StatusCode};
 
 /// A `Result` with the client's [`Error`].
@@ -110,6 +112,7 @@ struct Inner {
     payload: Option<Bytes>,
     validation: Option<ValidationError>,
     retry_after: Option<Duration>,
+    deadline: Option<Deadline>,
 }
 
 impl Error {
@@ -126,8 +129,17 @@ impl Error {
                 payload: None,
                 validation: None,
                 retry_after: None,
+                deadline: None,
             }),
         }
+    }
+
+    /// A [`Timeout`](ErrorKind::Timeout) for `deadline`.
+    #[cfg(feature = "transport")]
+    pub(crate) fn timeout(deadline: Deadline, message: impl Into<String>) -> Self {
+        let mut error = Error::new(ErrorKind::Timeout, message);
+        error.inner.deadline = Some(deadline);
+        error
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -246,6 +258,28 @@ impl Error {
         self.inner.retry_after
     }
 
+    /// For a [`Timeout`](ErrorKind::Timeout): which time limit fired.
+    ///
+    /// ```no_run
+    /// # async fn run(client: chatstream::Client, request: chatstream::types::ChatCompletionRequest) {
+    /// use chatstream::Deadline;
+    ///
+    /// let mut stream = client.create_chat_completion_stream(&request).await.unwrap();
+    /// while let Some(chunk) = stream.next().await {
+    ///     match chunk {
+    ///         Ok(chunk) => { /* … */ }
+    ///         Err(error) if error.deadline() == Some(Deadline::Chunk) => {
+    ///             eprintln!("the model stalled: {error}");
+    ///         }
+    ///         Err(error) => eprintln!("{error}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn deadline(&self) -> Option<Deadline> {
+        self.inner.deadline
+    }
+
     /// The request failed the local checks.
     pub fn is_validation(&self) -> bool {
         self.kind() == ErrorKind::Validation
@@ -317,6 +351,9 @@ impl fmt::Debug for Error {
         debug.field("message", &inner.message);
         if let Some(status) = inner.status {
             debug.field("status", &status);
+        }
+        if let Some(deadline) = inner.deadline {
+            debug.field("deadline", &deadline);
         }
         if let Some(id) = self.request_id() {
             debug.field("request_id", &id);

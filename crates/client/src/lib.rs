@@ -127,6 +127,7 @@ mod builder;
 mod client;
 #[cfg(feature = "transport")]
 mod connect;
+mod deadline;
 #[cfg(feature = "transport")]
 mod env;
 mod error;
@@ -145,6 +146,8 @@ mod rate_limit;
 mod response_body;
 #[cfg(feature = "transport")]
 mod retry;
+#[cfg(feature = "transport")]
+mod settings;
 mod snippet;
 #[cfg(feature = "transport")]
 mod stream;
@@ -158,6 +161,7 @@ pub use azure::default_deployment as azure_default_deployment;
 pub use builder::{ClientBuilder, OPENAI_BASE_URL};
 #[cfg(feature = "transport")]
 pub use client::Client;
+pub use deadline::Deadline;
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "transport")]
 pub use options::RequestOptions;

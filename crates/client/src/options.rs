@@ -1,4 +1,7 @@
-//! [`RequestOptions`]: per-request headers and body fields.
+//! [`RequestOptions`]: what one call adds to or changes from the client's
+//! settings — headers, body fields, timeouts, retries.
+
+use std::time::Duration;
 
 use http::HeaderMap;
 use http::header::{HeaderName, HeaderValue};
@@ -6,22 +9,38 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Per-request additions: headers and top-level body fields on top of the
-/// client's defaults.
+/// What one call adds to or changes from the client's settings: headers and
+/// top-level body fields on top of the client's, and its own timeouts and
+/// retry count (a batch job and a chat UI can share one client). Taken by
+/// every call: [`Client::create_chat_completion_stream_with`] and
+/// [`Client::create_chat_completion_with`].
+///
+/// [`Client::create_chat_completion_stream_with`]: crate::Client::create_chat_completion_stream_with
+/// [`Client::create_chat_completion_with`]: crate::Client::create_chat_completion_with
 ///
 /// ```
+/// use std::time::Duration;
 /// use chatstream::RequestOptions;
 /// use serde_json::json;
 ///
 /// let options = RequestOptions::new()
 ///     .header("x-trace-id", "abc123")?
-///     .body_field("provider", json!({"order": ["groq"]}));
+///     .body_field("provider", json!({"order": ["groq"]}))
+///     .chunk_timeout(Duration::from_secs(30))
+///     .total_timeout(Duration::from_secs(120))
+///     .max_retries(0);
 /// # Ok::<(), chatstream::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct RequestOptions {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Map<String, Value>,
+    /// Each `Some` replaces the client's setting (`Some(None)`: no limit).
+    pub(crate) response_timeout: Option<Option<Duration>>,
+    pub(crate) idle_timeout: Option<Option<Duration>>,
+    pub(crate) chunk_timeout: Option<Option<Duration>>,
+    pub(crate) total_timeout: Option<Option<Duration>>,
+    pub(crate) max_retries: Option<u32>,
 }
 
 impl RequestOptions {
@@ -50,6 +69,45 @@ impl RequestOptions {
     /// here.
     pub fn body_field(mut self, key: impl Into<String>, value: Value) -> Self {
         self.body.insert(key.into(), value);
+        self
+    }
+
+    /// This call's response timeout (see
+    /// [`ClientBuilder::response_timeout`](crate::ClientBuilder::response_timeout);
+    /// `None`: no limit).
+    pub fn response_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.response_timeout = Some(timeout.into());
+        self
+    }
+
+    /// This call's idle timeout (see
+    /// [`ClientBuilder::idle_timeout`](crate::ClientBuilder::idle_timeout);
+    /// `None`: no limit).
+    pub fn idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.idle_timeout = Some(timeout.into());
+        self
+    }
+
+    /// This call's chunk timeout (see
+    /// [`ClientBuilder::chunk_timeout`](crate::ClientBuilder::chunk_timeout);
+    /// `None`: no limit).
+    pub fn chunk_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.chunk_timeout = Some(timeout.into());
+        self
+    }
+
+    /// This call's total timeout (see
+    /// [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout);
+    /// `None`: no limit).
+    pub fn total_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.total_timeout = Some(timeout.into());
+        self
+    }
+
+    /// This call's retry count (see
+    /// [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries)).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
         self
     }
 }

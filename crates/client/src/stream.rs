@@ -15,11 +15,9 @@
 //! hyper close the HTTP/1.1 connection (or reset the HTTP/2 stream) at once.
 
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
 use chatstream_types::{AccumulatorEvent, ChatCompletionChunk};
@@ -28,7 +26,6 @@ use futures_core::stream::FusedStream;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Response, StatusCode};
 use hyper::body::Body;
-use tokio::time::Sleep;
 
 use crate::builder::Config;
 use crate::error::{Error, ErrorKind, Result};
@@ -41,8 +38,11 @@ use crate::response_body::ResponseBody;
 use crate::snippet::body_snippet;
 use crate::timing::StreamTiming;
 
+mod deadlines;
 mod detach;
 
+pub(crate) use deadlines::Limits as StreamLimits;
+use deadlines::StreamDeadlines;
 use detach::detach_header_values;
 
 /// The chunks of a streamed chat completion.
@@ -81,11 +81,8 @@ pub struct ChatCompletionStream {
     body: Option<ResponseBody>,
     status: StatusCode,
     headers: HeaderMap,
-    idle_timeout: Option<Duration>,
-    idle: Option<Pin<Box<Sleep>>>,
-    /// Whether `idle` is set to the idle deadline (it is from the first
-    /// wait for the body on).
-    idle_armed: bool,
+    /// The idle, chunk and total deadlines, on one timer.
+    deadlines: StreamDeadlines,
 }
 
 impl fmt::Debug for ChatCompletionStream {
@@ -105,6 +102,7 @@ impl ChatCompletionStream {
     pub(crate) async fn start(
         response: Response<ResponseBody>,
         config: &Config,
+        limits: StreamLimits,
         timing: StreamTiming,
         parsers: &Arc<ParserPool>,
         timer: Option<head_timer::Timer>,
@@ -117,10 +115,11 @@ impl ChatCompletionStream {
             .sse_limits(config.limits)
             .empty_event_limit(config.empty_event_limit);
         reader.set_timing(timing);
-        // The idle timeout counts from the response head until the first
-        // read (on Tokio's clock, as `on_bytes`, so that a paused clock in
-        // tests applies).
-        reader.set_last_read(tokio::time::Instant::now().into_std());
+        // The idle and chunk timeouts count from the response head until the
+        // first read (on Tokio's clock, as `on_bytes`, so that a paused clock
+        // in tests applies).
+        let head_at = tokio::time::Instant::now();
+        reader.set_last_read(head_at.into_std());
         let body = match media_kind(&parts.headers) {
             MediaKind::Json => {
                 let limit = config.limits.max_event_size;
@@ -153,24 +152,19 @@ impl ChatCompletionStream {
             }
             MediaKind::Other => Some(body),
         };
-        // The idle timer: the response-head timer if there is one
+        // The deadlines' timer: the response-head timer if there is one
         // (`head_timer`: registered already, so nothing new is registered on
         // the way to the first chunk), else a new one, which registers only
-        // when first polled. Either is set to the idle deadline at the first
-        // wait for the body (`poll_next`). Made here, in the caller's Tokio
-        // context, so that reading the stream needs none.
-        let idle = match (config.idle_timeout, &body) {
-            (Some(timeout), Some(_)) => Some(timer.unwrap_or_else(|| head_timer::start(timeout))),
-            _ => None,
-        };
+        // when first polled. Either is set to the earliest deadline at the
+        // first wait for the body (`poll_next`). Made here, in the caller's
+        // Tokio context, so that reading the stream needs none.
+        let deadlines = StreamDeadlines::new(limits, timer, body.is_some(), head_at);
         Ok(ChatCompletionStream {
             reader,
             body,
             status: parts.status,
             headers: parts.headers,
-            idle_timeout: config.idle_timeout,
-            idle,
-            idle_armed: false,
+            deadlines,
         })
     }
 
@@ -260,33 +254,15 @@ impl ChatCompletionStream {
     /// server stops generating) and the timer.
     fn release(&mut self) {
         self.body = None;
-        self.idle = None;
+        self.deadlines.release();
     }
 
-    /// No byte came for the idle timeout (`Ready`) — or arms the timer and
-    /// waits (`Pending`).
-    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Duration> {
-        let (Some(idle), Some(timeout)) = (&mut self.idle, self.idle_timeout) else {
-            return Poll::Pending;
-        };
-        if !self.idle_armed {
-            let read_at = tokio::time::Instant::from_std(self.reader.last_read());
-            idle.as_mut().reset(head_timer::deadline(read_at, timeout));
-            self.idle_armed = true;
-        }
-        idle.as_mut().poll(cx).map(|()| timeout)
-    }
-
-    /// Bytes arrived: to the reader, and the idle timer pushed back.
+    /// Bytes arrived: to the reader, and the idle deadline pushed back.
     fn on_bytes(&mut self, data: Bytes) {
         // One clock reading per read, not per chunk: the chunks this read
         // completes take its time (see `StreamTiming`).
         let now = tokio::time::Instant::now();
-        if let (Some(idle), Some(timeout), true) =
-            (&mut self.idle, self.idle_timeout, self.idle_armed)
-        {
-            idle.as_mut().reset(head_timer::deadline(now, timeout));
-        }
+        self.deadlines.on_read(now);
         self.reader.feed(data, now.into_std());
     }
 }
@@ -305,6 +281,8 @@ impl Stream for ChatCompletionStream {
                     this.release();
                 } else if this.reader.is_terminated() {
                     this.release();
+                } else {
+                    this.deadlines.on_chunk();
                 }
                 return Poll::Ready(Some(item));
             }
@@ -340,14 +318,11 @@ impl Stream for ChatCompletionStream {
                     this.reader.end_of_body();
                 }
                 Poll::Pending => {
-                    let Poll::Ready(timeout) = this.poll_idle(cx) else {
+                    let Poll::Ready(error) = this.deadlines.poll(cx) else {
                         return Poll::Pending;
                     };
                     this.release();
-                    this.reader.fail_with(Error::new(
-                        ErrorKind::Timeout,
-                        format!("no data for {timeout:?} (idle timeout)"),
-                    ));
+                    this.reader.fail_with(error);
                 }
             }
         }

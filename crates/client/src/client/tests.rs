@@ -320,9 +320,11 @@ async fn the_head_timer_goes_on_as_the_idle_timer() {
         .body(ResponseBody::boxed(body))
         .unwrap();
     let started = tokio::time::Instant::now();
+    let settings = CallSettings::start(&client.inner.config, &RequestOptions::default());
     let mut stream = ChatCompletionStream::start(
         response,
         &client.inner.config,
+        settings.stream_limits(),
         StreamTiming::new(Instant::now()),
         &client.inner.parsers,
         Some(timer),

@@ -161,12 +161,6 @@ impl StreamReader {
         self.timing = timing;
     }
 
-    /// When bytes last arrived (or the reader started).
-    #[cfg(feature = "transport")]
-    pub(crate) fn last_read(&self) -> Instant {
-        self.read_at
-    }
-
     /// Sets when bytes last arrived (the response head, before any body).
     #[cfg(feature = "transport")]
     pub(crate) fn set_last_read(&mut self, at: Instant) {
