@@ -200,3 +200,25 @@ async fn the_whole_completion_call_takes_options_too() {
         .unwrap_err();
     assert_eq!(error.deadline(), Some(Deadline::ResponseHead), "{error:?}");
 }
+
+#[tokio::test]
+async fn query_parameters_reach_the_server_in_order() {
+    let server = serve(Reply::sse("data: [DONE]\n\n")).await;
+    let client = Client::builder()
+        .base_url(format!("{}?team=a", server.url()))
+        .default_query("route", "eu")
+        .api_key(KEY)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let options = RequestOptions::new().query("trace", "t 1");
+    let mut stream = client
+        .create_chat_completion_stream_with(&request(), &options)
+        .await
+        .unwrap();
+    while stream.next().await.is_some() {}
+    assert_eq!(
+        server.requests()[0].path,
+        "/v1/chat/completions?team=a&route=eu&trace=t%201"
+    );
+}

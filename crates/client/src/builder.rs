@@ -28,6 +28,7 @@ pub(crate) struct Config {
     pub(crate) organization: Option<HeaderValue>,
     pub(crate) project: Option<HeaderValue>,
     pub(crate) default_headers: HeaderMap,
+    pub(crate) default_query: Vec<(String, String)>,
     pub(crate) user_agent: HeaderValue,
     pub(crate) azure: Option<Azure>,
     pub(crate) response_timeout: Option<Duration>,
@@ -105,6 +106,7 @@ impl ClientBuilder {
                 organization: None,
                 project: None,
                 default_headers: HeaderMap::new(),
+                default_query: Vec::new(),
                 user_agent: HeaderValue::from_static(concat!(
                     "chatstream/",
                     env!("CARGO_PKG_VERSION")
@@ -171,14 +173,23 @@ impl ClientBuilder {
     /// The base URL, up to and including the version segment:
     /// `https://api.openai.com/v1`, `http://127.0.0.1:8000/v1`,
     /// `https://openrouter.ai/api/v1`; for Azure, the resource endpoint
-    /// `https://NAME.openai.azure.com`. A trailing `/` is ignored.
+    /// `https://NAME.openai.azure.com`. A trailing `/` is ignored. A query
+    /// string is kept and stays last: `https://gw.example/v1?team=a` sends to
+    /// `https://gw.example/v1/chat/completions?team=a`.
     pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
-        let url = url.as_ref().trim_end_matches('/');
+        // A query string stays at the end: the path goes before it.
+        let (path, query) = url.as_ref().split_once('?').unwrap_or((url.as_ref(), ""));
+        let path = path.trim_end_matches('/');
+        let url = if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{query}")
+        };
         match url.parse::<http::Uri>() {
             Ok(uri)
                 if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() =>
             {
-                self.config.base_url = url.to_owned();
+                self.config.base_url = url;
                 self
             }
             _ => self.fail(Error::new(
@@ -186,6 +197,14 @@ impl ClientBuilder {
                 format!("invalid base URL {url:?}: expected http:// or https:// with a host"),
             )),
         }
+    }
+
+    /// A query parameter every request carries (a gateway's routing key, a
+    /// deployment's `api-version`), after any the base URL holds; the key
+    /// and value are percent-encoded.
+    pub fn default_query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.default_query.push((key.into(), value.into()));
+        self
     }
 
     /// The organization, sent as `OpenAI-Organization`.

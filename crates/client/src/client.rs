@@ -107,7 +107,7 @@ impl Client {
         let base_headers = base_headers(&config);
         let chat_uri = match config.azure {
             Some(_) => None,
-            None => format!("{}/chat/completions", config.base_url).parse().ok(),
+            None => chat_url(&config, "", &[]).parse().ok(),
         };
         Client {
             inner: Arc::new(Inner {
@@ -340,7 +340,7 @@ impl Client {
             }
         }
         let body = encode_body(request, options, stream)?;
-        let uri = self.url(&request.model)?;
+        let uri = self.url(&request.model, &options.query)?;
         let mut attempt = 0u32;
         let mut timer: Option<head_timer::Timer> = None;
         loop {
@@ -397,21 +397,12 @@ impl Client {
         }
     }
 
-    /// The chat-completions URL for `model`.
-    fn url(&self, model: &str) -> Result<http::Uri> {
-        if let Some(uri) = &self.inner.chat_uri {
+    /// The chat-completions URL for `model`, with this call's `query`.
+    fn url(&self, model: &str, query: &[(String, String)]) -> Result<http::Uri> {
+        if let (Some(uri), true) = (&self.inner.chat_uri, query.is_empty()) {
             return Ok(uri.clone());
         }
-        let config = &self.inner.config;
-        let url = match &config.azure {
-            Some(azure) => format!(
-                "{}/openai/deployments/{}/chat/completions?api-version={}",
-                config.base_url,
-                percent_encode_segment(&azure.deployment(model)),
-                percent_encode_segment(&azure.api_version),
-            ),
-            None => format!("{}/chat/completions", config.base_url),
-        };
+        let url = chat_url(&self.inner.config, model, query);
         url.parse().map_err(|e| {
             Error::new(ErrorKind::Request, format!("invalid request URL {url:?}")).with_source(e)
         })
@@ -613,6 +604,43 @@ fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
     } else {
         Error::new(ErrorKind::Transport, "the request failed before a response").with_source(error)
     }
+}
+
+/// The chat-completions URL: the base URL's path, the endpoint (Azure's
+/// deployment path for `model`), then the query — the base URL's own, Azure's
+/// `api-version`, the client's default parameters, the call's `query`.
+fn chat_url(config: &Config, model: &str, query: &[(String, String)]) -> String {
+    let (base, base_query) = config
+        .base_url
+        .split_once('?')
+        .unwrap_or((&config.base_url, ""));
+    let mut url = match &config.azure {
+        Some(azure) => format!(
+            "{base}/openai/deployments/{}/chat/completions",
+            percent_encode_segment(&azure.deployment(model))
+        ),
+        None => format!("{base}/chat/completions"),
+    };
+    let mut all = base_query.to_owned();
+    let mut add = |key: &str, value: &str| {
+        if !all.is_empty() {
+            all.push('&');
+        }
+        all.push_str(&percent_encode_segment(key));
+        all.push('=');
+        all.push_str(&percent_encode_segment(value));
+    };
+    if let Some(azure) = &config.azure {
+        add("api-version", &azure.api_version);
+    }
+    for (key, value) in config.default_query.iter().chain(query) {
+        add(key, value);
+    }
+    if !all.is_empty() {
+        url.push('?');
+        url.push_str(&all);
+    }
+    url
 }
 
 /// Percent-encodes a URL path segment or query value (RFC 3986 unreserved

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// What one call adds to or changes from the client's settings: headers and
-/// top-level body fields on top of the client's, and its own timeouts and
+/// What one call adds to or changes from the client's settings: headers,
+/// query parameters and top-level body fields on top of the client's, and its own timeouts and
 /// retry count (a batch job and a chat UI can share one client). Taken by
 /// every call: [`Client::create_chat_completion_stream_with`] and
 /// [`Client::create_chat_completion_with`].
@@ -41,6 +41,7 @@ pub struct RequestOptions {
     pub(crate) chunk_timeout: Option<Option<Duration>>,
     pub(crate) total_timeout: Option<Option<Duration>>,
     pub(crate) max_retries: Option<u32>,
+    pub(crate) query: Vec<(String, String)>,
 }
 
 impl RequestOptions {
@@ -69,6 +70,13 @@ impl RequestOptions {
     /// here.
     pub fn body_field(mut self, key: impl Into<String>, value: Value) -> Self {
         self.body.insert(key.into(), value);
+        self
+    }
+
+    /// Adds a query parameter to this call's URL (after the base URL's and
+    /// the client's default ones); the key and value are percent-encoded.
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
         self
     }
 

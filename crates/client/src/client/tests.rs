@@ -19,7 +19,7 @@ fn openai_url_and_headers() {
         .no_proxy()
         .build()
         .unwrap();
-    let uri = client.url("gpt-4o").unwrap();
+    let uri = client.url("gpt-4o", &[]).unwrap();
     assert_eq!(
         uri.to_string(),
         "https://api.openai.com/v1/chat/completions"
@@ -57,15 +57,15 @@ fn azure_urls_and_key_header() {
         .build()
         .unwrap();
     assert_eq!(
-        client.url("chatgpt-demo").unwrap().to_string(),
+        client.url("chatgpt-demo", &[]).unwrap().to_string(),
         "https://httpbin.org/openai/deployments/chatgpt-demo/chat/completions?api-version=2023-05-15"
     );
     // The default mapper (go-openai's DefaultAzureConfig).
     assert_eq!(
-        client.url("gpt-3.5-turbo").unwrap().path(),
+        client.url("gpt-3.5-turbo", &[]).unwrap().path(),
         "/openai/deployments/gpt-35-turbo/chat/completions"
     );
-    let uri = client.url("gpt-4o").unwrap();
+    let uri = client.url("gpt-4o", &[]).unwrap();
     let http = client.http_request(&uri, &RequestOptions::new(), Bytes::new(), true);
     assert_eq!(http.headers()["api-key"], KEY);
     assert!(http.headers()["api-key"].is_sensitive());
@@ -79,11 +79,11 @@ fn azure_urls_and_key_header() {
         .build()
         .unwrap();
     assert_eq!(
-        mapped.url("gpt-4o").unwrap().path(),
+        mapped.url("gpt-4o", &[]).unwrap().path(),
         "/openai/deployments/prod-4o/chat/completions"
     );
     assert_eq!(
-        mapped.url("o3").unwrap().path(),
+        mapped.url("o3", &[]).unwrap().path(),
         "/openai/deployments/dep-o3/chat/completions"
     );
     let empty = Client::builder()
@@ -94,7 +94,7 @@ fn azure_urls_and_key_header() {
         .build()
         .unwrap();
     assert_eq!(
-        empty.url("m").unwrap().path(),
+        empty.url("m", &[]).unwrap().path(),
         "/openai/deployments/UNKNOWN/chat/completions"
     );
 }
@@ -107,7 +107,7 @@ fn no_key_sends_no_authorization() {
         .no_proxy()
         .build()
         .unwrap();
-    let uri = client.url("m").unwrap();
+    let uri = client.url("m", &[]).unwrap();
     let http = client.http_request(&uri, &RequestOptions::new(), Bytes::new(), true);
     assert!(http.headers().get("authorization").is_none());
     assert_eq!(uri.to_string(), "http://127.0.0.1:1/v1/chat/completions");
@@ -214,7 +214,7 @@ fn credential_headers_set_by_the_caller_are_never_shown() {
         .no_proxy()
         .build()
         .unwrap();
-    let uri = client.url("m").unwrap();
+    let uri = client.url("m", &[]).unwrap();
     let http = client.http_request(&uri, &options, Bytes::new(), true);
     let shown = format!("{:?} {client:?}", http.headers());
     assert!(!shown.contains("SECRET"), "{shown}");
@@ -337,4 +337,42 @@ async fn the_head_timer_goes_on_as_the_idle_timer() {
     let error = stream.next().await.unwrap().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
     assert_eq!(started.elapsed(), Duration::from_millis(1300));
+}
+
+#[test]
+fn a_base_url_query_stays_last_and_query_parameters_follow_it() {
+    let client = Client::builder()
+        .base_url("https://gw.example/v1/?team=a b")
+        .default_query("route", "eu/1")
+        .no_proxy()
+        .build();
+    // A space is not valid in a URL: the builder refuses it.
+    assert!(client.is_err());
+
+    let client = Client::builder()
+        .base_url("https://gw.example/v1/?team=a")
+        .default_query("route", "eu/1")
+        .no_proxy()
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.url("m", &[]).unwrap().to_string(),
+        "https://gw.example/v1/chat/completions?team=a&route=eu%2F1"
+    );
+    let call = [("trace".to_owned(), "x&y=z".to_owned())];
+    assert_eq!(
+        client.url("m", &call).unwrap().to_string(),
+        "https://gw.example/v1/chat/completions?team=a&route=eu%2F1&trace=x%26y%3Dz"
+    );
+
+    let azure = Client::builder()
+        .base_url("https://res.openai.azure.com?sig=1")
+        .azure("2024-10-21")
+        .no_proxy()
+        .build()
+        .unwrap();
+    assert_eq!(
+        azure.url("gpt-4o", &[]).unwrap().to_string(),
+        "https://res.openai.azure.com/openai/deployments/gpt-4o/chat/completions?sig=1&api-version=2024-10-21"
+    );
 }
