@@ -127,3 +127,87 @@ async fn fakellm_accepts_any_model() {
     })
     .await;
 }
+
+/// The agent loop, two turns: turn 1 streams fakellm's configured
+/// `get_weather` call and folds it; turn 2 sends the folded assistant
+/// message unchanged plus the tool's result, and streams to a clean end.
+///
+/// fakellm's weather rule matches on the offered tool alone
+/// (`tools_include: get_weather`), not on the conversation: a second request
+/// that still offers the tool gets the same call again (a loop would never
+/// end), and fakellm ignores `tool_choice`. So turn 2 offers no tool, and
+/// the default rule answers with its text. fakellm reads the history for
+/// its own record of the conversation (keyed by the first user message):
+/// that record must show the second turn and the tool result, so the test
+/// knows the server read the messages sent back, not only accepted them.
+#[tokio::test]
+#[ignore = "needs the real servers: cargo xtask e2e"]
+async fn fakellm_agent_loop_sends_the_folded_call_back_and_streams_an_answer() {
+    limit(30, async {
+        let client = fakellm();
+        // A conversation of its own: fakellm keys it by the first user
+        // message, and the server outlives one test.
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let mut request = ask(
+            "gpt-4o-mini",
+            &format!("What is the weather in Paris? (agent loop {nonce})"),
+        )
+        .tool(weather_tool());
+        let (first, end) = complete(&client, &request).await;
+        assert_eq!(end, EndState::Done);
+        assert_eq!(finish_of(&first, 0), Some(FinishReason::ToolCalls));
+        let (name, arguments) = only_tool_call(&first);
+        assert_eq!(name, "get_weather");
+        assert_eq!(arguments, json!({"city": "Paris", "unit": "celsius"}));
+
+        let result = r#"{"city":"Paris","temperature_c":18,"conditions":"light rain"}"#;
+        let ids = send_back_with_results(&mut request, &first, result);
+        assert_eq!(ids.len(), 1);
+        request.tools = None;
+        let stream = client
+            .create_chat_completion_stream(&request)
+            .await
+            .unwrap();
+        let conversation = stream
+            .headers()
+            .get("x-fakellm-conversation-id")
+            .expect("fakellm names the conversation")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let collected = stream.collect_completion().await;
+        assert_eq!(collected.end.unwrap(), EndState::Done);
+        assert_eq!(text_of(&collected.completion, 0), CONFIGURED_TEXT);
+        assert_eq!(
+            finish_of(&collected.completion, 0),
+            Some(FinishReason::Stop)
+        );
+
+        let url = server("CHATSTREAM_E2E_FAKELLM");
+        let conversations = get_json(&format!(
+            "{}/_fakellm/conversations",
+            url.trim_end_matches('/').trim_end_matches("/v1")
+        ))
+        .await;
+        assert_eq!(
+            conversations[conversation.as_str()],
+            json!({"turn": 2, "tool_results_seen": 1}),
+            "{conversations}"
+        );
+    })
+    .await;
+}
+
+/// `GET url`, its body parsed as JSON (fakellm's own endpoints).
+async fn get_json(url: &str) -> Value {
+    use http_body_util::BodyExt;
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let response = http.get(url.parse().unwrap()).await.unwrap();
+    assert_eq!(response.status(), 200, "GET {url}");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&body).unwrap()
+}

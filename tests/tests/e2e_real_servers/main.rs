@@ -145,6 +145,46 @@ fn only_tool_call(completion: &ChatCompletion) -> (String, Value) {
     (function.name.clone(), arguments)
 }
 
+/// The agent loop's step between two requests: appends to `request` the
+/// assistant message of `completion`'s choice 0, folded and unchanged, then
+/// one `tool` message per call with `result`. Returns the calls' ids, after
+/// checking that the request's JSON carries each call (id, name, arguments)
+/// as it was folded, and its answer by that id.
+fn send_back_with_results(
+    request: &mut ChatCompletionRequest,
+    completion: &ChatCompletion,
+    result: &str,
+) -> Vec<String> {
+    let message = completion.choice(0).expect("choice 0").message.clone();
+    let calls = message
+        .tool_calls
+        .clone()
+        .expect("the folded message calls a tool");
+    let at = request.messages.len();
+    request.messages.push(message);
+    for call in &calls {
+        request
+            .messages
+            .push(ChatCompletionMessage::tool(call.id.clone(), result));
+    }
+    let sent = serde_json::to_value(&*request).unwrap();
+    let sent_calls = sent["messages"][at]["tool_calls"].as_array().unwrap();
+    assert_eq!(sent_calls.len(), calls.len(), "{sent}");
+    for (k, (call, sent_call)) in calls.iter().zip(sent_calls).enumerate() {
+        let function = call.function.as_ref().expect("a function call");
+        assert_eq!(sent_call["id"], call.id.as_str(), "{sent_call}");
+        assert_eq!(sent_call["function"]["name"], function.name.as_str());
+        assert_eq!(
+            sent_call["function"]["arguments"],
+            function.arguments.as_str()
+        );
+        let answer = &sent["messages"][at + 1 + k];
+        assert_eq!(answer["role"], "tool");
+        assert_eq!(answer["tool_call_id"], call.id.as_str());
+    }
+    calls.into_iter().map(|call| call.id).collect()
+}
+
 /// An error at stream creation.
 async fn start_error(client: &Client, request: &ChatCompletionRequest) -> Error {
     client

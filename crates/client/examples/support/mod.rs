@@ -1,6 +1,7 @@
-//! What the examples share to run offline: a few recorded streams, bundled
-//! in `examples/data/`, and a response body that hands one out the way a
-//! network delivers a model's answer.
+//! What the examples share to run offline: a few streams bundled in
+//! `examples/data/` (recorded from real providers, except the two synthetic
+//! ones of the agent example), and a response body that hands one out the way
+//! a network delivers a model's answer.
 //!
 //! Offline, an example builds an [`http::Response`] from a [`Recording`] and
 //! gives it to [`chatstream::Client::stream_from_response`]: the client reads
@@ -20,7 +21,8 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use hyper::body::{Body, Frame};
 
-/// A response body recorded from a real provider (see
+/// A response body bundled with the examples: recorded from a real provider,
+/// or written for the examples in a provider's format when `synthetic` (see
 /// `examples/data/PROVENANCE.md`).
 #[derive(Clone, Copy, Debug)]
 pub struct Recording {
@@ -28,12 +30,15 @@ pub struct Recording {
     pub name: &'static str,
     /// The body, byte for byte.
     pub body: &'static [u8],
+    /// Written for the examples, not recorded.
+    pub synthetic: bool,
 }
 
 /// A plain text answer from the OpenAI API, with a usage chunk.
 pub const TEXT: Recording = Recording {
     name: "openai-gpt4o-text-usage.sse",
     body: include_bytes!("../data/openai-gpt4o-text-usage.sse"),
+    synthetic: false,
 };
 
 /// An answer with its reasoning first, from Claude through OpenRouter (with
@@ -41,12 +46,14 @@ pub const TEXT: Recording = Recording {
 pub const REASONING: Recording = Recording {
     name: "openrouter-reasoning-claude-sonnet.sse",
     body: include_bytes!("../data/openrouter-reasoning-claude-sonnet.sse"),
+    synthetic: false,
 };
 
 /// Two parallel tool calls from the OpenAI API, their arguments in fragments.
 pub const TOOL_CALLS: Recording = Recording {
     name: "openai-gpt4o-parallel-tool-calls.sse",
     body: include_bytes!("../data/openai-gpt4o-parallel-tool-calls.sse"),
+    synthetic: false,
 };
 
 /// Azure OpenAI: a prompt-filter chunk first, content filter results on
@@ -54,12 +61,38 @@ pub const TOOL_CALLS: Recording = Recording {
 pub const AZURE: Recording = Recording {
     name: "azure-model-router-prompt-filter.sse",
     body: include_bytes!("../data/azure-model-router-prompt-filter.sse"),
+    synthetic: false,
+};
+
+/// The agent example's first turn: one `get_weather` call, its arguments in
+/// fragments, in OpenAI's streaming format (synthetic).
+pub const AGENT_TOOL_CALL: Recording = Recording {
+    name: "agent-turn1-tool-call.sse",
+    body: include_bytes!("../data/agent-turn1-tool-call.sse"),
+    synthetic: true,
+};
+
+/// The agent example's second turn: the answer in text, once the tool's
+/// result is back, in OpenAI's streaming format (synthetic).
+pub const AGENT_ANSWER: Recording = Recording {
+    name: "agent-turn2-answer.sse",
+    body: include_bytes!("../data/agent-turn2-answer.sse"),
+    synthetic: true,
 };
 
 /// The pause before each event of a replayed stream.
 const PACE: Duration = Duration::from_millis(15);
 
 impl Recording {
+    /// What it is, for the offline notices.
+    fn describe(&self) -> &'static str {
+        if self.synthetic {
+            "a synthetic stream in OpenAI's format, bundled with the examples"
+        } else {
+            "a recorded stream bundled with the examples"
+        }
+    }
+
     /// A `200 text/event-stream` response with this recording as its body,
     /// one event at a time, paced like a model.
     pub fn response(&self) -> http::Response<Paced> {
@@ -84,10 +117,35 @@ pub fn offline(recording: &'static Recording, note: &str) -> Option<&'static Rec
         return None;
     }
     eprintln!(
-        "(no OPENAI_API_KEY: replaying {}, a recorded stream bundled with the examples{note})",
-        recording.name
+        "(no OPENAI_API_KEY: replaying {}, {}{note})",
+        recording.name,
+        recording.describe()
     );
     Some(recording)
+}
+
+/// `None` when [`live`]; otherwise `recordings`, one per request in turn,
+/// after saying on standard error that they are replayed (with `note`
+/// appended).
+pub fn offline_turns(recordings: &'static [Recording], note: &str) -> Option<&'static [Recording]> {
+    if live() {
+        return None;
+    }
+    let names: Vec<String> = recordings
+        .iter()
+        .map(|recording| {
+            if recording.synthetic {
+                format!("{} (synthetic, in OpenAI's format)", recording.name)
+            } else {
+                format!("{} (recorded)", recording.name)
+            }
+        })
+        .collect();
+    eprintln!(
+        "(no OPENAI_API_KEY: replaying one stream bundled with the examples per request: {}{note})",
+        names.join(", then ")
+    );
+    Some(recordings)
 }
 
 /// A response body that yields its bytes one Server-Sent Event at a time
