@@ -36,6 +36,7 @@ pub(crate) struct Config {
     pub(crate) chunk_timeout: Option<Duration>,
     pub(crate) total_timeout: Option<Duration>,
     pub(crate) max_retries: u32,
+    pub(crate) retry_before_first_chunk: bool,
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
     pub(crate) empty_event_limit: u32,
@@ -60,6 +61,7 @@ pub(crate) struct Config {
 /// | chunk timeout (no chunk while streaming; comments do not count) | none | a relay that sends keep-alives forever is caught only by this, but how long a model may think is the caller's call |
 /// | total timeout (the whole call) | none | a long answer is not an error |
 /// | retries | 2, with exponential backoff from 0.5 s to 8 s and jitter | only before the response starts: a retry after the first byte would duplicate tokens |
+/// | retry before the first chunk | off | safe (nothing was delivered) but it makes a call wait for the first chunk |
 /// | empty-event limit | 300 | go-openai's default; only events with empty `data` count, never comments |
 /// | max event size | 16 MiB | bounds memory whatever the server sends |
 /// | parse limits | [`ParseLimits::default`] (128 choices, memory `4·N + 1 MiB` per payload of `N` bytes, …) | bounds what one payload may cost to parse, whatever the server sends |
@@ -117,6 +119,7 @@ impl ClientBuilder {
                 chunk_timeout: None,
                 total_timeout: None,
                 max_retries: 2,
+                retry_before_first_chunk: false,
                 initial_backoff: Duration::from_millis(500),
                 max_backoff: Duration::from_secs(8),
                 empty_event_limit: crate::protocol::DEFAULT_EMPTY_EVENT_LIMIT,
@@ -355,6 +358,25 @@ impl ClientBuilder {
     /// started (connection errors, 408, 409, 429, 5xx). `0` disables retries.
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.config.max_retries = retries;
+        self
+    }
+
+    /// Whether to retry a stream that fails before its first chunk (default
+    /// `false`): the server answered 200 but its first event is an error
+    /// saying it is busy or failed (a 429 or 5xx code, a rate-limit or
+    /// overload error, as providers and proxies send them in-band), or the
+    /// connection broke before any chunk. Nothing was delivered, so a retry
+    /// cannot duplicate tokens; it shares the retry budget
+    /// ([`max_retries`](Self::max_retries)), the backoff and the total
+    /// timeout with the retries of failed responses, and never happens once
+    /// a chunk was delivered. An error the request itself caused (a bad
+    /// parameter, a context too long) is not retried.
+    ///
+    /// The cost: with it on, a streaming call returns when the first chunk
+    /// has arrived (read ahead and still yielded first), not as soon as the
+    /// response head has; off by default for that reason.
+    pub fn retry_before_first_chunk(mut self, retry: bool) -> Self {
+        self.config.retry_before_first_chunk = retry;
         self
     }
 

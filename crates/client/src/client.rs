@@ -160,19 +160,49 @@ impl Client {
         let config = &self.inner.config;
         let started = Instant::now();
         let settings = CallSettings::start(config, options);
-        let (response, attempts, timer) = self.send(request, options, &settings, true).await?;
-        let mut timing = StreamTiming::new(started);
-        timing.response = Some(started.elapsed());
-        timing.attempts = attempts;
-        ChatCompletionStream::start(
-            response.map(ResponseBody::Hyper),
-            config,
-            settings.stream_limits(),
-            timing,
-            &self.inner.parsers,
-            timer,
-        )
-        .await
+        let mut earlier_attempts = 0u32;
+        loop {
+            // Retries of failed responses and early retries share one budget.
+            let budget = CallSettings {
+                max_retries: settings.max_retries.saturating_sub(earlier_attempts),
+                ..settings
+            };
+            let (response, attempts, timer) = self.send(request, options, &budget, true).await?;
+            let attempts = earlier_attempts.saturating_add(attempts);
+            let mut timing = StreamTiming::new(started);
+            timing.response = Some(started.elapsed());
+            timing.attempts = attempts;
+            let mut stream = ChatCompletionStream::start(
+                response.map(ResponseBody::Hyper),
+                config,
+                settings.stream_limits(),
+                timing,
+                &self.inner.parsers,
+                timer,
+            )
+            .await?;
+            let retries_left = attempts <= settings.max_retries;
+            if !(config.retry_before_first_chunk && retries_left) {
+                return Ok(stream);
+            }
+            let wait = match stream.peek_first().await {
+                Some(Err(error)) if retry::retryable_first_error(error) => error
+                    .retry_after()
+                    .or_else(|| retry::retry_after(stream.headers()))
+                    .unwrap_or_else(|| {
+                        retry::backoff(
+                            attempts.saturating_sub(1),
+                            config.initial_backoff,
+                            config.max_backoff,
+                        )
+                    }),
+                _ => return Ok(stream),
+            };
+            // Dropped before the wait: the connection goes back or closes.
+            drop(stream);
+            wait_to_retry(wait, &settings).await?;
+            earlier_attempts = attempts;
+        }
     }
     /// Reads a chat-completion response that arrived some other way — a
     /// transport of your own, a recorded response, a test — exactly as this

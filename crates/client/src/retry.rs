@@ -15,7 +15,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use chatstream_types::ErrorCode;
 use http::{HeaderMap, StatusCode};
+
+use crate::error::ErrorKind;
 
 /// The most a server-requested wait is honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -28,6 +31,40 @@ pub(crate) fn should_retry(status: StatusCode, headers: &HeaderMap) -> bool {
         _ => {}
     }
     matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+}
+
+/// Whether a stream that failed with `error` before its first chunk may be
+/// sent again (the opt-in early retry): nothing was delivered, so nothing can
+/// be duplicated. Retried: a connection that broke or a body that ended
+/// before any chunk, and an error object in the first event that says the
+/// server is busy or failed — a numeric code 408, 409, 429 or 5xx (as a
+/// number or as text: Azure sends `"429"`), or a code or type naming a rate
+/// limit, an overload, a server error or an unavailable service
+/// (`rate_limit_exceeded`, Anthropic's `overloaded_error` through
+/// OpenRouter, `server_error`, `service_unavailable`). Not retried: anything
+/// the request itself caused (`invalid_request_error`, a bad key, a context
+/// too long), which would fail again.
+pub(crate) fn retryable_first_error(error: &crate::Error) -> bool {
+    match error.kind() {
+        ErrorKind::Transport | ErrorKind::Truncated => true,
+        ErrorKind::Api => error.api_error().is_some_and(|api| {
+            let busy_number = |code: i64| matches!(code, 408 | 409 | 429 | 500..=599);
+            let busy_text = |text: &str| {
+                let text = text.to_ascii_lowercase();
+                ["rate_limit", "overloaded", "server_error", "unavailable"]
+                    .iter()
+                    .any(|word| text.contains(word))
+                    || text.trim().parse::<i64>().is_ok_and(busy_number)
+            };
+            let code = match &api.code {
+                Some(ErrorCode::Number(code)) => busy_number(*code),
+                Some(ErrorCode::String(code)) => busy_text(code),
+                None => false,
+            };
+            code || api.kind.as_deref().is_some_and(busy_text)
+        }),
+        _ => false,
+    }
 }
 
 /// The wait the server asked for, if any and if reasonable (at most

@@ -83,6 +83,9 @@ pub struct ChatCompletionStream {
     headers: HeaderMap,
     /// The idle, chunk and total deadlines, on one timer.
     deadlines: StreamDeadlines,
+    /// The first item, read ahead to decide on an early retry (and yielded
+    /// first).
+    first: Option<Result<ChatCompletionChunk>>,
 }
 
 impl fmt::Debug for ChatCompletionStream {
@@ -165,6 +168,7 @@ impl ChatCompletionStream {
             status: parts.status,
             headers: parts.headers,
             deadlines,
+            first: None,
         })
     }
 
@@ -216,7 +220,16 @@ impl ChatCompletionStream {
 
     /// Whether the stream has ended (cleanly or not).
     pub fn is_terminated(&self) -> bool {
-        self.reader.is_terminated()
+        self.first.is_none() && self.reader.is_terminated()
+    }
+
+    /// Reads the first item ahead (it is still yielded first): `None` when
+    /// the stream ended cleanly without one.
+    pub(crate) async fn peek_first(&mut self) -> Option<&Result<ChatCompletionChunk>> {
+        if self.first.is_none() {
+            self.first = std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await;
+        }
+        self.first.as_ref()
     }
 
     /// Reads the whole stream and folds it into the final completion.
@@ -272,6 +285,9 @@ impl Stream for ChatCompletionStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if let Some(first) = this.first.take() {
+            return Poll::Ready(Some(first));
+        }
         loop {
             if let Some(mut item) = this.reader.next_item() {
                 // The chunk is handed on where it lies (no re-wrapping: a
@@ -331,7 +347,7 @@ impl Stream for ChatCompletionStream {
 
 impl FusedStream for ChatCompletionStream {
     fn is_terminated(&self) -> bool {
-        self.reader.is_terminated()
+        ChatCompletionStream::is_terminated(self)
     }
 }
 

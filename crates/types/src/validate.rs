@@ -150,8 +150,10 @@ fn takes_sampling_without_reasoning(model: &str) -> bool {
 /// temperature and `top_p` for `gpt-5.1` and later with `reasoning_effort:
 /// "none"` (no reasoning: sampled like a chat model).
 ///
-/// A best-effort list as of December 2026 (see the [module](self)): the
-/// client runs it only when asked.
+/// A best-effort list as of December 2026 — OpenAI changes which model
+/// takes which parameter every few months, and a list that refuses what the
+/// API accepts is worse than the API's own error — so the `chatstream`
+/// client runs it only when asked (`validate_reasoning_requests(true)`).
 ///
 /// ```
 /// use chatstream_types::{ChatCompletionRequest, ValidationError, validate_reasoning_request};
