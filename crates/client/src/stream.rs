@@ -285,8 +285,9 @@ impl Stream for ChatCompletionStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if let Some(first) = this.first.take() {
-            return Poll::Ready(Some(first));
+        // Checked before taken: a take would move the (large) empty slot.
+        if this.first.is_some() {
+            return Poll::Ready(this.first.take());
         }
         loop {
             if let Some(mut item) = this.reader.next_item() {
