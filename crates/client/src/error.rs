@@ -261,6 +261,7 @@ impl Error {
     /// For a [`Timeout`](ErrorKind::Timeout): which time limit fired.
     ///
     /// ```no_run
+    /// # #[cfg(feature = "transport")] mod example {
     /// # async fn run(client: chatstream::Client, request: chatstream::types::ChatCompletionRequest) {
     /// use chatstream::Deadline;
     ///
@@ -274,6 +275,7 @@ impl Error {
     ///         Err(error) => eprintln!("{error}"),
     ///     }
     /// }
+    /// # }
     /// # }
     /// ```
     pub fn deadline(&self) -> Option<Deadline> {

@@ -84,8 +84,9 @@ pub struct ChatCompletionStream {
     /// The idle, chunk and total deadlines, on one timer.
     deadlines: StreamDeadlines,
     /// The first item, read ahead to decide on an early retry (and yielded
-    /// first).
-    first: Option<Result<ChatCompletionChunk>>,
+    /// first). Boxed: only the early retry uses it, and every open stream
+    /// would otherwise carry room for a whole chunk.
+    first: Option<Box<Result<ChatCompletionChunk>>>,
 }
 
 impl fmt::Debug for ChatCompletionStream {
@@ -227,9 +228,10 @@ impl ChatCompletionStream {
     /// the stream ended cleanly without one.
     pub(crate) async fn peek_first(&mut self) -> Option<&Result<ChatCompletionChunk>> {
         if self.first.is_none() {
-            self.first = std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await;
+            let first = std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await;
+            self.first = first.map(Box::new);
         }
-        self.first.as_ref()
+        self.first.as_deref()
     }
 
     /// Reads the whole stream and folds it into the final completion.
@@ -285,9 +287,8 @@ impl Stream for ChatCompletionStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // Checked before taken: a take would move the (large) empty slot.
-        if this.first.is_some() {
-            return Poll::Ready(this.first.take());
+        if let Some(first) = this.first.take() {
+            return Poll::Ready(Some(*first));
         }
         loop {
             if let Some(mut item) = this.reader.next_item() {
