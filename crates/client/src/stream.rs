@@ -291,18 +291,24 @@ impl Stream for ChatCompletionStream {
             return Poll::Ready(Some(*first));
         }
         loop {
-            if let Some(mut item) = this.reader.next_item() {
-                // The chunk is handed on where it lies (no re-wrapping: a
-                // chunk is a few hundred bytes, and this is the hot path).
-                if let Err(error) = &mut item {
+            let mut item = this.reader.next_item();
+            // The item is handed on where it lies (no re-wrapping: a chunk
+            // is a few hundred bytes, and this is the hot path).
+            match &mut item {
+                Some(Err(error)) => {
                     error.set_head(this.status, &this.headers);
                     this.release();
-                } else if this.reader.is_terminated() {
-                    this.release();
-                } else {
-                    this.deadlines.on_chunk();
+                    return Poll::Ready(item);
                 }
-                return Poll::Ready(Some(item));
+                Some(Ok(_)) => {
+                    if this.reader.is_terminated() {
+                        this.release();
+                    } else {
+                        this.deadlines.on_chunk();
+                    }
+                    return Poll::Ready(item);
+                }
+                None => {}
             }
             if this.reader.is_terminated() {
                 this.release();

@@ -256,8 +256,11 @@ impl StreamReader {
             }
             match self.decoder.next_event() {
                 Ok(Some(event)) => {
-                    if let Some(item) = self.on_event(event) {
-                        return Some(item);
+                    // Returned as it is, not unwrapped and wrapped again: a
+                    // chunk is a few hundred bytes, each re-wrap a copy.
+                    let item = self.on_event(event);
+                    if item.is_some() {
+                        return item;
                     }
                 }
                 Ok(None) if matches!(self.state, State::BodyEnded) => self.on_body_end(),
