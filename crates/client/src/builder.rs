@@ -11,6 +11,7 @@ use http::header::{HeaderValue, USER_AGENT};
 
 use crate::azure::{Azure, DeploymentMapper};
 use crate::client::Client;
+use crate::credential::{Credential, CredentialFuture, Provider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{header_pair, mark_credentials};
 use crate::proxy;
@@ -25,6 +26,7 @@ pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 pub(crate) struct Config {
     pub(crate) base_url: String,
     pub(crate) api_key: Option<HeaderValue>,
+    pub(crate) credentials: Option<Provider>,
     pub(crate) organization: Option<HeaderValue>,
     pub(crate) project: Option<HeaderValue>,
     pub(crate) default_headers: HeaderMap,
@@ -61,6 +63,7 @@ pub(crate) struct Config {
 /// | chunk timeout (no chunk while streaming; comments do not count) | none | a relay that sends keep-alives forever is caught only by this, but how long a model may think is the caller's call |
 /// | total timeout (the whole call) | none | a long answer is not an error |
 /// | retries | 2, with exponential backoff from 0.5 s to 8 s and jitter | only before the response starts: a retry after the first byte would duplicate tokens |
+/// | credentials | the fixed key ([`api_key`](Self::api_key)) | a [`credential_provider`](Self::credential_provider) is asked before each attempt instead |
 /// | retry before the first chunk | off | safe (nothing was delivered) but it makes a call wait for the first chunk |
 /// | empty-event limit | 300 | go-openai's default; only events with empty `data` count, never comments |
 /// | max event size | 16 MiB | bounds memory whatever the server sends |
@@ -105,6 +108,7 @@ impl ClientBuilder {
             config: Config {
                 base_url: OPENAI_BASE_URL.to_owned(),
                 api_key: None,
+                credentials: None,
                 organization: None,
                 project: None,
                 default_headers: HeaderMap::new(),
@@ -171,6 +175,43 @@ impl ClientBuilder {
             }
             Err(error) => self.fail(error),
         }
+    }
+
+    /// Asks `provider` for the credential before each attempt (retries
+    /// included) instead of using a fixed key: a rotated key or a refreshed
+    /// Entra ID token is picked up without rebuilding the client. The
+    /// credential replaces [`api_key`](Self::api_key)'s header (and any
+    /// default or per-call header of the same name). If the provider fails,
+    /// the call fails with [`ErrorKind::Credential`] before anything is
+    /// sent. The value is marked sensitive and never printed.
+    ///
+    /// ```no_run
+    /// use chatstream::{Client, Credential};
+    ///
+    /// # async fn fetch_entra_token() -> Result<String, std::io::Error> { Ok(String::new()) }
+    /// let client = Client::builder()
+    ///     .base_url("https://my-resource.openai.azure.com")
+    ///     .azure("2024-10-21")
+    ///     .credential_provider(|| async {
+    ///         // Your token source; it caches and refreshes as it sees fit.
+    ///         Credential::bearer(fetch_entra_token().await?)
+    ///             .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), chatstream::Error>(())
+    /// ```
+    pub fn credential_provider<F, Fut, E>(mut self, provider: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = std::result::Result<Credential, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+    {
+        let provider = move || -> CredentialFuture {
+            let credential = provider();
+            Box::pin(async move { credential.await.map_err(Into::into) })
+        };
+        self.config.credentials = Some(Provider(std::sync::Arc::new(provider)));
+        self
     }
 
     /// The base URL, up to and including the version segment:
@@ -554,6 +595,7 @@ impl fmt::Debug for ClientBuilder {
                 &self.config.api_key.as_ref().map(|_| "<redacted>"),
             )
             .field("azure", &self.config.azure)
+            .field("credential_provider", &self.config.credentials.is_some())
             .finish_non_exhaustive()
     }
 }

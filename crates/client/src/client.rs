@@ -374,9 +374,19 @@ impl Client {
         let mut attempt = 0u32;
         let mut timer: Option<head_timer::Timer> = None;
         loop {
+            // Asked before each attempt; its failure sends nothing.
+            let credential = match &config.credentials {
+                Some(provider) => Some(provider.credential().await?),
+                None => None,
+            };
             // Fixed before the request is handed over (see `head_timer`).
             let head = head_deadline(settings);
-            let http_request = self.http_request(&uri, options, body.clone(), stream);
+            let mut http_request = self.http_request(&uri, options, body.clone(), stream);
+            if let Some(credential) = credential {
+                http_request
+                    .headers_mut()
+                    .insert(credential.name, credential.value);
+            }
             let sent = self.inner.http.request(http_request);
             let outcome = match head {
                 Some((at, deadline, limit)) => {
@@ -468,15 +478,20 @@ impl Client {
     }
 }
 
-/// The headers every request carries: content type, user agent, the key,
-/// organization, project, the configured default headers (after those, so
+/// The headers every request carries: content type, user agent, the key
+/// (unless a credential provider gives one per attempt), organization, project, the configured default headers (after those, so
 /// they can override them), and `Accept` for a stream (a request for a whole
 /// completion replaces it).
 fn base_headers(config: &Config) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(USER_AGENT, config.user_agent.clone());
-    if let Some(key) = &config.api_key {
+    // A credential provider's credential replaces the fixed key.
+    let key = config
+        .api_key
+        .as_ref()
+        .filter(|_| config.credentials.is_none());
+    if let Some(key) = key {
         if config.azure.is_some() {
             headers.insert(HeaderName::from_static("api-key"), key.clone());
         } else {

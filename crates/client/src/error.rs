@@ -29,6 +29,10 @@ pub(crate) type BoxError = Box<dyn StdError + Send + Sync>;
 pub enum ErrorKind {
     /// The client was configured wrongly (an invalid base URL or header).
     Builder,
+    /// The credential provider failed, or gave a value that is not valid in
+    /// HTTP; nothing was sent (see
+    /// [`ClientBuilder::credential_provider`](crate::ClientBuilder::credential_provider)).
+    Credential,
     /// The request failed the local checks before anything was sent
     /// (go-openai's `ErrChatCompletionInvalidModel`, and the reasoning-model
     /// rules when switched on); see [`Error::validation_error`].
@@ -68,6 +72,7 @@ impl ErrorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Builder => "builder",
+            ErrorKind::Credential => "credential",
             ErrorKind::Validation => "validation",
             ErrorKind::Request => "request",
             ErrorKind::Connect => "connect",

@@ -102,10 +102,13 @@
 //! variables `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` unless
 //! told not to. A setter wins over the environment.
 //!
-//! # The API key
+//! # The API key, or a credential that changes
 //!
 //! The key is held in a header value marked sensitive; it never appears in
-//! `Debug` output, `Display`, errors or logs of this crate.
+//! `Debug` output, `Display`, errors or logs of this crate. A key that is
+//! rotated, or an Entra ID token for Azure OpenAI that expires hourly, comes
+//! from [`ClientBuilder::credential_provider`] instead: it is asked before
+//! each attempt, and its [`Credential`] is as secret as the key.
 //!
 //! # Features
 //!
@@ -127,6 +130,8 @@ mod builder;
 mod client;
 #[cfg(feature = "transport")]
 mod connect;
+#[cfg(feature = "transport")]
+mod credential;
 mod deadline;
 #[cfg(feature = "transport")]
 mod env;
@@ -161,6 +166,8 @@ pub use azure::default_deployment as azure_default_deployment;
 pub use builder::{ClientBuilder, OPENAI_BASE_URL};
 #[cfg(feature = "transport")]
 pub use client::Client;
+#[cfg(feature = "transport")]
+pub use credential::Credential;
 pub use deadline::Deadline;
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "transport")]
