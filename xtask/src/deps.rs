@@ -9,6 +9,8 @@
 //!   reported and capped; with `native-roots` instead of the bundled roots
 //!   (the operating system's store: `rustls-native-certs` and
 //!   `openssl-probe` in place of `webpki-roots`) it is reported;
+//! - the `tracing` feature of `chatstream` adds no crate (tracing is in the
+//!   graph already, through h2);
 //! - `chatstream` with `default-features = false` (the protocol over any
 //!   byte stream) pulls none of the transport: no hyper, rustls or tokio.
 
@@ -68,6 +70,17 @@ pub fn check() -> Result<(), String> {
         broken.push(format!(
             "chatstream pulls {} crates, more than {CLIENT_MAX_CRATES}",
             all.len()
+        ));
+    }
+    let traced = client_graph(&["--features", "tracing"])?;
+    println!(
+        "chatstream (--features tracing): {} crates (tracing is in the graph already)",
+        traced.len()
+    );
+    if traced.len() > all.len() {
+        broken.push(format!(
+            "the tracing feature adds {} crates",
+            traced.len() - all.len()
         ));
     }
     let native = client_graph(&["--no-default-features", "--features", "native-roots"])?;

@@ -31,6 +31,7 @@ use crate::retry;
 use crate::settings::CallSettings;
 use crate::stream::ChatCompletionStream;
 use crate::timing::StreamTiming;
+use crate::trace::CallTrace;
 
 /// A client for the chat-completions API of OpenAI or any compatible server.
 ///
@@ -160,6 +161,7 @@ impl Client {
         let config = &self.inner.config;
         let started = Instant::now();
         let settings = CallSettings::start(config, options);
+        let mut trace = CallTrace::start(&request.model, &config.base_url, config.azure.is_some());
         let mut earlier_attempts = 0u32;
         loop {
             // Retries of failed responses and early retries share one budget.
@@ -167,12 +169,19 @@ impl Client {
                 max_retries: settings.max_retries.saturating_sub(earlier_attempts),
                 ..settings
             };
-            let (response, attempts, timer) = self.send(request, options, &budget, true).await?;
+            let sent = self.send(request, options, &budget, &trace, true).await;
+            let (response, attempts, timer) = match sent {
+                Ok(sent) => sent,
+                Err(error) => {
+                    trace.end(None, error.kind().as_str(), true);
+                    return Err(error);
+                }
+            };
             let attempts = earlier_attempts.saturating_add(attempts);
             let mut timing = StreamTiming::new(started);
             timing.response = Some(started.elapsed());
             timing.attempts = attempts;
-            let mut stream = ChatCompletionStream::start(
+            let stream = ChatCompletionStream::start(
                 response.map(ResponseBody::Hyper),
                 config,
                 settings.stream_limits(),
@@ -180,10 +189,17 @@ impl Client {
                 &self.inner.parsers,
                 timer,
             )
-            .await?;
+            .await;
+            let mut stream = match stream {
+                Ok(stream) => stream,
+                Err(error) => {
+                    trace.end(Some(attempts), error.kind().as_str(), true);
+                    return Err(error);
+                }
+            };
             let retries_left = attempts <= settings.max_retries;
             if !(config.retry_before_first_chunk && retries_left) {
-                return Ok(stream);
+                return Ok(stream.traced(trace));
             }
             let wait = match stream.peek_first().await {
                 Some(Err(error)) if retry::retryable_first_error(error) => error
@@ -196,11 +212,15 @@ impl Client {
                             config.max_backoff,
                         )
                     }),
-                _ => return Ok(stream),
+                _ => return Ok(stream.traced(trace)),
             };
             // Dropped before the wait: the connection goes back or closes.
             drop(stream);
-            wait_to_retry(wait, &settings).await?;
+            trace.retry(attempts, wait, "an error before the first chunk");
+            if let Err(error) = wait_to_retry(wait, &settings).await {
+                trace.end(Some(attempts), error.kind().as_str(), true);
+                return Err(error);
+            }
             earlier_attempts = attempts;
         }
     }
@@ -321,7 +341,29 @@ impl Client {
             ));
         }
         let settings = CallSettings::start(&self.inner.config, options);
-        let (response, _, _) = self.send(request, options, &settings, false).await?;
+        let config = &self.inner.config;
+        let mut trace = CallTrace::start(&request.model, &config.base_url, config.azure.is_some());
+        let result = self.complete(request, options, &settings, &trace).await;
+        match &result {
+            Ok((completion, attempts)) => {
+                trace.on_completion(completion);
+                trace.end(Some(*attempts), "done", false);
+            }
+            Err(error) => trace.end(None, error.kind().as_str(), true),
+        }
+        result.map(|(completion, _)| completion)
+    }
+
+    /// The non-streaming call's request and body: the completion and the
+    /// number of attempts.
+    async fn complete(
+        &self,
+        request: &ChatCompletionRequest,
+        options: &RequestOptions,
+        settings: &CallSettings,
+        trace: &CallTrace,
+    ) -> Result<(ChatCompletion, u32)> {
+        let (response, attempts, _) = self.send(request, options, settings, trace, false).await?;
         let (parts, body) = response.into_parts();
         let limit = self.inner.config.limits.max_event_size;
         let read = read_capped(body, limit, settings.response_timeout);
@@ -343,13 +385,14 @@ impl Client {
                     .with_api(api),
             );
         }
-        self.inner.config.completion_in(&body).map_err(|e| {
+        let completion = self.inner.config.completion_in(&body).map_err(|e| {
             Error::new(ErrorKind::Decode, "the body is not a chat.completion")
                 .with_source(e)
                 .with_status(parts.status)
                 .with_headers(parts.headers)
                 .with_body(body)
-        })
+        })?;
+        Ok((completion, attempts))
     }
 
     /// Validates, encodes and sends the request, with retries; returns a
@@ -360,6 +403,7 @@ impl Client {
         request: &ChatCompletionRequest,
         options: &RequestOptions,
         settings: &CallSettings,
+        trace: &CallTrace,
         stream: bool,
     ) -> Result<(Response<Incoming>, u32, Option<head_timer::Timer>)> {
         let config = &self.inner.config;
@@ -417,6 +461,7 @@ impl Client {
                             retry::backoff(attempt, config.initial_backoff, config.max_backoff)
                         });
                         drop(response);
+                        trace.retry(attempt + 1, wait, status.as_str());
                         wait_to_retry(wait, settings).await?;
                         attempt += 1;
                         continue;
@@ -429,6 +474,7 @@ impl Client {
                         && error.deadline() != Some(Deadline::Total) =>
                 {
                     let wait = retry::backoff(attempt, config.initial_backoff, config.max_backoff);
+                    trace.retry(attempt + 1, wait, error.kind().as_str());
                     wait_to_retry(wait, settings).await?;
                     attempt += 1;
                 }

@@ -117,6 +117,11 @@
 //!   [`protocol`], the models and the decoder, over your own HTTP stack.
 //! - `webpki-roots` (default): trust the Mozilla roots bundled in the binary.
 //! - `native-roots`: trust the operating system's roots.
+//! - `tracing`: one `tracing` span per call carrying OpenTelemetry's GenAI
+//!   attributes (`gen_ai.request.model`, `gen_ai.response.id`,
+//!   `gen_ai.response.finish_reasons`, `gen_ai.usage.*`, the time to the
+//!   first chunk, attempts, the end state) and an event per retry; nothing
+//!   is recorded without a subscriber, and no credential ever is.
 //!
 //! The client needs a Tokio runtime with the time driver enabled.
 
@@ -159,6 +164,8 @@ mod stream;
 mod timing;
 #[cfg(feature = "transport")]
 mod tls;
+#[cfg(feature = "transport")]
+mod trace;
 
 #[cfg(feature = "transport")]
 pub use azure::default_deployment as azure_default_deployment;

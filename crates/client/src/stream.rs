@@ -37,6 +37,7 @@ use crate::rate_limit::RateLimits;
 use crate::response_body::ResponseBody;
 use crate::snippet::body_snippet;
 use crate::timing::StreamTiming;
+use crate::trace::CallTrace;
 
 mod deadlines;
 mod detach;
@@ -87,6 +88,8 @@ pub struct ChatCompletionStream {
     /// first). Boxed: only the early retry uses it, and every open stream
     /// would otherwise carry room for a whole chunk.
     first: Option<Box<Result<ChatCompletionChunk>>>,
+    /// The call's span (nothing without the `tracing` feature).
+    trace: CallTrace,
 }
 
 impl fmt::Debug for ChatCompletionStream {
@@ -170,6 +173,7 @@ impl ChatCompletionStream {
             headers: parts.headers,
             deadlines,
             first: None,
+            trace: CallTrace::none(),
         })
     }
 
@@ -224,6 +228,12 @@ impl ChatCompletionStream {
         self.first.is_none() && self.reader.is_terminated()
     }
 
+    /// The stream with the call's span (replacing the placeholder).
+    pub(crate) fn traced(mut self, trace: CallTrace) -> Self {
+        self.trace = trace;
+        self
+    }
+
     /// Reads the first item ahead (it is still yielded first): `None` when
     /// the stream ended cleanly without one.
     pub(crate) async fn peek_first(&mut self) -> Option<&Result<ChatCompletionChunk>> {
@@ -264,6 +274,20 @@ impl ChatCompletionStream {
         }
     }
 
+    /// The stream ended cleanly: the span says how, then what only a
+    /// running stream needs goes.
+    fn end_cleanly(&mut self) {
+        let end = match self.reader.end_state() {
+            Some(EndState::Done) => "done",
+            Some(EndState::Finished) => "finished",
+            Some(EndState::NotStreamed) => "not_streamed",
+            _ => "ended",
+        };
+        let attempts = Some(self.reader.timing().attempts());
+        self.trace.end(attempts, end, false);
+        self.release();
+    }
+
     /// Lets go of what only a running stream needs: the response body (which
     /// closes the HTTP/1.1 connection or resets the HTTP/2 stream, so the
     /// server stops generating) and the timer.
@@ -297,12 +321,15 @@ impl Stream for ChatCompletionStream {
             match &mut item {
                 Some(Err(error)) => {
                     error.set_head(this.status, &this.headers);
+                    let attempts = Some(this.reader.timing().attempts());
+                    this.trace.end(attempts, error.kind().as_str(), true);
                     this.release();
                     return Poll::Ready(item);
                 }
-                Some(Ok(_)) => {
+                Some(Ok(chunk)) => {
+                    this.trace.on_chunk(chunk);
                     if this.reader.is_terminated() {
-                        this.release();
+                        this.end_cleanly();
                     } else {
                         this.deadlines.on_chunk();
                     }
@@ -311,7 +338,7 @@ impl Stream for ChatCompletionStream {
                 None => {}
             }
             if this.reader.is_terminated() {
-                this.release();
+                this.end_cleanly();
                 return Poll::Ready(None);
             }
             let Some(body) = &mut this.body else {
