@@ -411,7 +411,19 @@ impl StreamReader {
                 );
                 None
             }
-            Ok(StreamPayload::Chunk(chunk)) => self.on_chunk(chunk, event),
+            Ok(StreamPayload::Chunk(chunk)) => {
+                // Here rather than in a function of its own: a chunk passed
+                // by value is one more copy of it, on every chunk.
+                self.empty_run = 0;
+                if let Err(limit) = self.tracker.observe(&chunk) {
+                    self.too_many_choices(limit, event);
+                    return None;
+                }
+                self.timing.on_chunk_at(self.read_at, has_content(&chunk));
+                self.last_payload = Some(event.into_data());
+                self.last_payload_shared = true;
+                Some(Ok(chunk))
+            }
             Err(error) => {
                 let payload = event.into_data();
                 self.fail(
@@ -427,30 +439,18 @@ impl StreamReader {
         }
     }
 
-    /// A chunk parsed from `event`: tracked, timed, delivered.
-    #[inline]
-    fn on_chunk(
-        &mut self,
-        chunk: ChatCompletionChunk,
-        event: Event,
-    ) -> Option<Result<ChatCompletionChunk>> {
-        self.empty_run = 0;
-        if let Err(limit) = self.tracker.observe(&chunk) {
-            let payload = event.into_data();
-            self.fail(
-                Error::new(
-                    ErrorKind::Decode,
-                    format!("the stream uses more than {} distinct choices", limit.max),
-                )
-                .with_source(limit.error())
-                .with_payload(payload),
-            );
-            return None;
-        }
-        self.timing.on_chunk_at(self.read_at, has_content(&chunk));
-        self.last_payload = Some(event.into_data());
-        self.last_payload_shared = true;
-        Some(Ok(chunk))
+    /// A chunk brought more distinct choices than the tracker holds.
+    #[cold]
+    fn too_many_choices(&mut self, limit: super::tracker::TooManyChoices, event: Event) {
+        let payload = event.into_data();
+        self.fail(
+            Error::new(
+                ErrorKind::Decode,
+                format!("the stream uses more than {} distinct choices", limit.max),
+            )
+            .with_source(limit.error())
+            .with_payload(payload),
+        );
     }
 
     /// The body ended and every complete event was read: a clean end, a
