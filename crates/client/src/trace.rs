@@ -88,7 +88,7 @@ mod enabled {
             tracing::info!(
                 parent: &self.span,
                 attempt,
-                wait_ms = wait.as_millis() as u64,
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                 reason,
                 "retrying"
             );
