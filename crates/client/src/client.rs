@@ -162,43 +162,94 @@ impl Client {
         let started = Instant::now();
         let settings = CallSettings::start(config, options);
         let mut trace = CallTrace::start(&request.model, &config.base_url, config.azure.is_some());
+        if config.retry_before_first_chunk {
+            // Boxed: its state (a whole stream, held across the read-ahead)
+            // would otherwise enlarge every call's future, retrying or not.
+            let retrying = self.stream_retrying_early(request, options, &settings, trace, started);
+            return Box::pin(retrying).await;
+        }
+        let opened = self
+            .open_stream(request, options, &settings, &trace, started, 0)
+            .await;
+        match opened {
+            Ok(stream) => Ok(stream.traced(trace)),
+            Err((error, attempts)) => {
+                trace.end(attempts, error.kind().as_str(), true);
+                Err(error)
+            }
+        }
+    }
+
+    /// Sends the request (with the retries of failed responses left after
+    /// `earlier_attempts`) and starts its stream; on failure, the error and
+    /// the attempts made when known.
+    async fn open_stream(
+        &self,
+        request: &ChatCompletionRequest,
+        options: &RequestOptions,
+        settings: &CallSettings,
+        trace: &CallTrace,
+        started: Instant,
+        earlier_attempts: u32,
+    ) -> std::result::Result<ChatCompletionStream, (Error, Option<u32>)> {
+        let config = &self.inner.config;
+        // Retries of failed responses and early retries share one budget.
+        let budget = CallSettings {
+            max_retries: settings.max_retries.saturating_sub(earlier_attempts),
+            ..*settings
+        };
+        let (response, attempts, timer) = self
+            .send(request, options, &budget, trace, true)
+            .await
+            .map_err(|error| (error, None))?;
+        let attempts = earlier_attempts.saturating_add(attempts);
+        let mut timing = StreamTiming::new(started);
+        timing.response = Some(started.elapsed());
+        timing.attempts = attempts;
+        ChatCompletionStream::start(
+            response.map(ResponseBody::Hyper),
+            config,
+            settings.stream_limits(),
+            timing,
+            &self.inner.parsers,
+            timer,
+        )
+        .await
+        .map_err(|error| (error, Some(attempts)))
+    }
+
+    /// The streaming call with the retry before the first chunk (see
+    /// [`ClientBuilder::retry_before_first_chunk`]).
+    async fn stream_retrying_early(
+        &self,
+        request: &ChatCompletionRequest,
+        options: &RequestOptions,
+        settings: &CallSettings,
+        mut trace: CallTrace,
+        started: Instant,
+    ) -> Result<ChatCompletionStream> {
+        let config = &self.inner.config;
         let mut earlier_attempts = 0u32;
         loop {
-            // Retries of failed responses and early retries share one budget.
-            let budget = CallSettings {
-                max_retries: settings.max_retries.saturating_sub(earlier_attempts),
-                ..settings
-            };
-            let sent = self.send(request, options, &budget, &trace, true).await;
-            let (response, attempts, timer) = match sent {
-                Ok(sent) => sent,
-                Err(error) => {
-                    trace.end(None, error.kind().as_str(), true);
-                    return Err(error);
-                }
-            };
-            let attempts = earlier_attempts.saturating_add(attempts);
-            let mut timing = StreamTiming::new(started);
-            timing.response = Some(started.elapsed());
-            timing.attempts = attempts;
-            let stream = ChatCompletionStream::start(
-                response.map(ResponseBody::Hyper),
-                config,
-                settings.stream_limits(),
-                timing,
-                &self.inner.parsers,
-                timer,
-            )
-            .await;
-            let mut stream = match stream {
+            let opened = self
+                .open_stream(
+                    request,
+                    options,
+                    settings,
+                    &trace,
+                    started,
+                    earlier_attempts,
+                )
+                .await;
+            let mut stream = match opened {
                 Ok(stream) => stream,
-                Err(error) => {
-                    trace.end(Some(attempts), error.kind().as_str(), true);
+                Err((error, attempts)) => {
+                    trace.end(attempts, error.kind().as_str(), true);
                     return Err(error);
                 }
             };
-            let retries_left = attempts <= settings.max_retries;
-            if !(config.retry_before_first_chunk && retries_left) {
+            let attempts = stream.timing().attempts();
+            if attempts > settings.max_retries {
                 return Ok(stream.traced(trace));
             }
             let wait = match stream.peek_first().await {
@@ -217,13 +268,14 @@ impl Client {
             // Dropped before the wait: the connection goes back or closes.
             drop(stream);
             trace.retry(attempts, wait, "an error before the first chunk");
-            if let Err(error) = wait_to_retry(wait, &settings).await {
+            if let Err(error) = wait_to_retry(wait, settings).await {
                 trace.end(Some(attempts), error.kind().as_str(), true);
                 return Err(error);
             }
             earlier_attempts = attempts;
         }
     }
+
     /// Reads a chat-completion response that arrived some other way — a
     /// transport of your own, a recorded response, a test — exactly as this
     /// client reads its own: the same end states, limits, empty-event limit,
