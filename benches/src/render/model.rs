@@ -1,11 +1,11 @@
 //! The results file (`docs/bench/results.json`), read into plain structs.
 //!
-//! The benchmark binary writes it (`benches/src/report.rs`): `{"schema": 1,
-//! "groups": {NAME: {date, commit, dirty, runs, chunks, machine, settings,
-//! rows}}}`. It is read here through `serde_json::Value` by hand rather than
-//! with derived `Deserialize`, because this package depends on serde_json
-//! only (no serde derive), and because reading by hand lets each missing
-//! field be reported with its path. Numbers the report needs are required;
+//! The benchmark binary writes it (`report.rs`, beside this module's parent):
+//! `{"schema": 1, "groups": {NAME: {date, commit, dirty, runs, chunks,
+//! machine, settings, rows}}}`. It is read here through `serde_json::Value`
+//! by hand rather than with a derived `Deserialize` of the writer's types,
+//! because the writer's rows borrow from a run in progress, and because
+//! reading by hand lets each missing field be reported with its path. Numbers the report needs are required;
 //! facts that only describe the machine fall back to `unknown`, so an older
 //! or partial file still renders.
 
