@@ -29,11 +29,7 @@ async fn comments_forever_are_cut_by_the_chunk_timeout_not_the_idle_one() {
         .chunk_timeout(Duration::from_millis(400))
         .build()
         .unwrap();
-    let mut stream = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
-    let (delivered, error) = tokio::time::timeout(BOUND, drain(&mut stream))
+    let (delivered, error, _) = tokio::time::timeout(BOUND, stream_through(&client))
         .await
         .unwrap();
     assert_eq!(delivered, ["first"], "the chunk before is delivered");
@@ -56,11 +52,7 @@ async fn silence_is_still_the_idle_timeout() {
         .chunk_timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let mut stream = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
-    let (delivered, error) = tokio::time::timeout(BOUND, drain(&mut stream))
+    let (delivered, error, _) = tokio::time::timeout(BOUND, stream_through(&client))
         .await
         .unwrap();
     assert_eq!(delivered, ["first"]);
@@ -82,11 +74,7 @@ async fn a_slow_answer_is_cut_by_the_total_timeout_after_its_first_chunks() {
         .total_timeout(Duration::from_millis(600))
         .build()
         .unwrap();
-    let mut stream = client
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
-    let (delivered, error) = tokio::time::timeout(BOUND, drain(&mut stream))
+    let (delivered, error, _) = tokio::time::timeout(BOUND, stream_through(&client))
         .await
         .unwrap();
     let error = error.expect("a timeout");

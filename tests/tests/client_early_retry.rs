@@ -50,11 +50,7 @@ async fn a_first_event_overload_is_retried_when_switched_on() {
 #[tokio::test]
 async fn by_default_the_first_event_error_is_the_streams() {
     let server = serve_sequence(vec![overloaded(), answer()]).await;
-    let mut stream = client(&server)
-        .create_chat_completion_stream(&request())
-        .await
-        .unwrap();
-    let (delivered, error) = drain(&mut stream).await;
+    let (delivered, error, _) = stream_through(&client(&server)).await;
     assert!(delivered.is_empty());
     assert_eq!(error.unwrap().kind(), ErrorKind::Api);
     assert_eq!(server.requests().len(), 1);

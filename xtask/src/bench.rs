@@ -19,10 +19,6 @@
 
 use crate::util::{build_tool_binaries, cargo, run, workspace_root};
 
-/// The number of JSON chunks per corpus when `--chunks` is not given (the
-/// size the reference measurements used).
-const DEFAULT_CHUNKS: usize = 200_000;
-
 /// Where the bench binary writes its results.
 const RESULTS: &str = "target/bench-corpus/results.json";
 
@@ -39,9 +35,10 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         }
         return generate_report();
     }
-    let mut chunks = DEFAULT_CHUNKS;
     let mut report = false;
-    let mut regen = false;
+    // `--chunks` and `--regen` go to `bench-corpus`, which reads and checks
+    // them (and knows the default size); the rest to `chatstream-bench`.
+    let mut corpus_args: Vec<String> = Vec::new();
     let mut passed: Vec<String> = Vec::new();
     let mut only = None;
     let mut args = args.iter();
@@ -49,12 +46,9 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--chunks" => {
                 let value = args.next().ok_or("--chunks needs a number")?;
-                chunks = value
-                    .replace('_', "")
-                    .parse()
-                    .map_err(|e| format!("--chunks {value}: {e}"))?;
+                corpus_args.extend(["--chunks".to_owned(), value.clone()]);
             }
-            "--regen" => regen = true,
+            "--regen" => corpus_args.push("--regen".to_owned()),
             "--report" => report = true,
             "--only" => {
                 let value = args
@@ -97,8 +91,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             "--",
         ])
         .arg(workspace_root().join(dir))
-        .args(["--chunks", &chunks.to_string()])
-        .args(regen.then_some("--regen")))?;
+        .args(&corpus_args))?;
     if only.is_none_or(|group| group == "client") {
         build_tool_binaries(&["mock-server"])?;
     }

@@ -118,15 +118,13 @@ impl ChatCompletionStream {
         detach_header_values(&mut parts.headers);
         let mut parser = parsers.take();
         parser.set_limits(config.parse_limits);
-        let mut reader = StreamReader::with_parser(parser, timing.started)
-            .sse_limits(config.limits)
-            .empty_event_limit(config.empty_event_limit);
-        reader.set_timing(timing);
         // The idle and chunk timeouts count from the response head until the
         // first read (on Tokio's clock, as `on_bytes`, so that a paused clock
         // in tests applies).
         let head_at = tokio::time::Instant::now();
-        reader.set_last_read(head_at.into_std());
+        let mut reader = StreamReader::with_parser(parser, timing, head_at.into_std())
+            .sse_limits(config.limits)
+            .empty_event_limit(config.empty_event_limit);
         let body = match media_kind(&parts.headers) {
             MediaKind::Json => {
                 let limit = config.limits.max_event_size;

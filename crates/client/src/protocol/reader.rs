@@ -103,22 +103,32 @@ impl StreamReader {
     /// [`ParseLimits`], and 300 consecutive empty events. Its
     /// [`timing`](Self::timing) counts from now.
     pub fn new() -> Self {
-        StreamReader::with_parser(PooledParser::unpooled(ChunkParser::new()), Instant::now())
+        let now = Instant::now();
+        StreamReader::with_parser(
+            PooledParser::unpooled(ChunkParser::new()),
+            StreamTiming::new(now),
+            now,
+        )
     }
 
-    /// A reader that parses with `parser` (a pooled one, in the client) and
-    /// counts its timing from `started`.
-    pub(crate) fn with_parser(parser: PooledParser, started: Instant) -> Self {
+    /// A reader that parses with `parser` (a pooled one, in the client),
+    /// keeps `timing` (the client's, which counts from the request), and
+    /// takes the bytes' clock to stand at `read_at` until the first read.
+    pub(crate) fn with_parser(
+        parser: PooledParser,
+        timing: StreamTiming,
+        read_at: Instant,
+    ) -> Self {
         StreamReader {
             decoder: Decoder::new(),
             tracker: ChoiceTracker::new(parser.limits().max_choices),
             parser,
             empty_event_limit: DEFAULT_EMPTY_EVENT_LIMIT,
             empty_run: 0,
-            timing: StreamTiming::new(started),
+            timing,
             last_payload: None,
             last_payload_shared: false,
-            read_at: started,
+            read_at,
             prefix: Prefix::new(),
             state: State::Streaming,
         }
@@ -151,20 +161,6 @@ impl StreamReader {
     pub fn empty_event_limit(mut self, limit: u32) -> Self {
         self.empty_event_limit = limit;
         self
-    }
-
-    /// Replaces the timing with `timing` (the client's, which counts from
-    /// the request).
-    #[cfg(feature = "transport")]
-    pub(crate) fn set_timing(&mut self, timing: StreamTiming) {
-        self.read_at = timing.started;
-        self.timing = timing;
-    }
-
-    /// Sets when bytes last arrived (the response head, before any body).
-    #[cfg(feature = "transport")]
-    pub(crate) fn set_last_read(&mut self, at: Instant) {
-        self.read_at = at;
     }
 
     /// The limits payloads are parsed under.
