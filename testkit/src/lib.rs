@@ -14,13 +14,16 @@
 //!   the corpus (the `compat-table` binary);
 //! - [`mock_process`] and [`process`]: starting `mock-server` from a tool,
 //!   and reading a process's memory — for the `load` binary (the load
-//!   benchmark's client) and the benchmarks' client group.
+//!   benchmark's client) and the benchmarks' client group;
+//! - [`tls`]: the throwaway CA and server certificate of the TLS servers
+//!   (the mock's, and `mock-server --tls`).
 
 pub mod compat;
 pub mod corpus;
 pub mod mock;
 pub mod mock_process;
 pub mod process;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

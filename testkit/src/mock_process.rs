@@ -5,6 +5,12 @@
 //! of the benchmarks both start `mock-server` in a process of its own, learn
 //! its URL from the line it prints, wait for `GET /health` and kill it when
 //! done. This is that one procedure.
+//!
+//! The health check is plain HTTP/1.1 on a connection of its own whatever the
+//! server was asked to speak: `mock-server` recognises each connection by its
+//! first bytes and answers plain HTTP/1.1 beside TLS and HTTP/2 (see its
+//! `protocol` module), so this check needs neither a TLS nor an HTTP/2
+//! client.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -58,7 +64,8 @@ impl MockServerProcess {
         Ok(server)
     }
 
-    /// `http://127.0.0.1:PORT/v1`, as the server printed it.
+    /// `http://127.0.0.1:PORT/v1` (`https://localhost:PORT/v1` with
+    /// `--tls`), as the server printed it.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -68,6 +75,7 @@ impl MockServerProcess {
         let address = self
             .url
             .strip_prefix("http://")
+            .or_else(|| self.url.strip_prefix("https://"))
             .and_then(|rest| rest.split('/').next())
             .ok_or_else(|| format!("mock-server: unexpected URL {}", self.url))?;
         let started = Instant::now();

@@ -8,7 +8,24 @@
 //! release mode, raises the open-files limit for them, passes the
 //! arguments on and picks where the results go (`target/load/results.json`,
 //! or `results-bare.json` with `--bare`). It fails when the benchmark does:
-//! a lost chunk, a failed stream, or streams that were not all open at once.
+//! a lost chunk, a failed stream, streams that were not all open at once,
+//! or a protocol other than the one asked for.
+//!
+//! # HTTP/1.1 against HTTP/2
+//!
+//! `cargo xtask load --http2 [--tls] [ARGS]` runs the benchmark twice with
+//! the same arguments — HTTP/1.1 first, then HTTP/2 (both over TLS with
+//! `--tls`) — and prints the two side by side (`load --compare`), because an
+//! HTTP/2 figure means little without the HTTP/1.1 one of the same streams
+//! on the same machine: one connection per stream against streams
+//! multiplexed over few connections, memory per idle stream, and whether
+//! every stream was open at once when the server allows only
+//! `--max-concurrent-streams` (default 100) per connection. Each run is a
+//! process of its own, so that resident memory and its peak are each run's
+//! alone. Each run's results go to `target/load/run-http1.1.json` and
+//! `target/load/run-http2.json`, both together to
+//! `target/load/results-http2.json`. Both runs always run; the command fails
+//! if either does.
 //!
 //! # The open-files limit
 //!
@@ -28,6 +45,7 @@
 //! see `testkit/src/bin/mock-server/paced.rs`), since on a two-core machine it
 //! competes with the client for the CPU.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::util::{build_tool_binaries, run, workspace_root};
@@ -36,6 +54,12 @@ use crate::util::{build_tool_binaries, run, workspace_root};
 const RESULTS: &str = "target/load/results.json";
 /// Where the `--bare` run's results go.
 const RESULTS_BARE: &str = "target/load/results-bare.json";
+/// Where `--http2` puts both runs' results together.
+const RESULTS_HTTP2: &str = "target/load/results-http2.json";
+/// Where `--http2` puts the HTTP/1.1 run's results.
+const RUN_HTTP1: &str = "target/load/run-http1.1.json";
+/// Where `--http2` puts the HTTP/2 run's results.
+const RUN_HTTP2: &str = "target/load/run-http2.json";
 
 /// Raises the soft open-files limit to the hard one, then runs `$0 "$@"`.
 /// An unlimited hard limit is taken as 1,048,576 (Linux's default
@@ -45,25 +69,81 @@ const RAISE_LIMIT: &str = r#"hard=$(ulimit -H -n); [ "$hard" = unlimited ] && ha
 
 /// Entry point for `cargo xtask load [ARGS]`: the `load` binary's arguments
 /// (`--streams N`, `--chunks M`, `--interval-ms T`, `--hold-ms H`,
-/// `--open-concurrency K`, `--bare`).
+/// `--open-concurrency K`, `--tls`, `--max-concurrent-streams S`, `--bare`),
+/// and `--http2`, which compares an HTTP/1.1 run with an HTTP/2 one.
 pub fn run_load(args: &[String]) -> Result<(), String> {
-    if args.iter().any(|arg| arg == "--json" || arg == "--url") {
-        return Err("`cargo xtask load` chooses --json and starts the server itself".to_owned());
+    if args
+        .iter()
+        .any(|arg| ["--json", "--url", "--compare"].contains(&arg.as_str()))
+    {
+        return Err(
+            "`cargo xtask load` chooses --json, starts the server itself and compares runs \
+             with --http2"
+                .to_owned(),
+        );
+    }
+    let http2 = args.iter().any(|arg| arg == "--http2");
+    if http2 && args.iter().any(|arg| arg == "--bare") {
+        return Err("--bare reads plain HTTP/1.1 only: it cannot be compared with --http2".into());
     }
     build_tool_binaries(&["mock-server", "load"])?;
-    let binary = workspace_root().join("target/release/load");
+    if http2 {
+        let common: Vec<String> = args.iter().filter(|a| *a != "--http2").cloned().collect();
+        return compare_protocols(&common);
+    }
     let results = if args.iter().any(|arg| arg == "--bare") {
         RESULTS_BARE
     } else {
         RESULTS
     };
+    run(&mut load(args, results))
+        .map_err(|e| format!("{e}\n(the figures are in {results} when the benchmark got that far)"))
+}
+
+/// The HTTP/1.1 run, then the HTTP/2 run, with the same `args`; then both
+/// side by side.
+fn compare_protocols(args: &[String]) -> Result<(), String> {
+    let root = workspace_root();
+    let mut outcomes = Vec::new();
+    for (label, results, extra) in [
+        ("HTTP/1.1", RUN_HTTP1, None),
+        ("HTTP/2", RUN_HTTP2, Some("--http2")),
+    ] {
+        // A stale file would pass for this run's figures if the run stopped
+        // before writing its own.
+        let _ = std::fs::remove_file(root.join(results));
+        eprintln!("xtask: the {label} run");
+        let mut command = load(args, results);
+        command.args(extra);
+        outcomes.push(run(&mut command).map_err(|e| format!("the {label} run: {e}")));
+    }
+    run(Command::new(binary())
+        .current_dir(&root)
+        .arg("--compare")
+        .arg(format!("http1.1={RUN_HTTP1}"))
+        .arg(format!("http2={RUN_HTTP2}"))
+        .args(["--json", RESULTS_HTTP2]))?;
+    let failed: Vec<String> = outcomes.into_iter().filter_map(Result::err).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("\n"))
+    }
+}
+
+/// The `load` binary (built in release mode).
+fn binary() -> PathBuf {
+    workspace_root().join("target/release/load")
+}
+
+/// `load ARGS --json RESULTS`, run with the open-files limit raised.
+fn load(args: &[String], results: &str) -> Command {
     let mut load = Command::new("sh");
     load.arg("-c")
         .arg(RAISE_LIMIT)
-        .arg(binary)
+        .arg(binary())
         .current_dir(workspace_root())
         .args(args)
         .args(["--json", results]);
-    run(&mut load)
-        .map_err(|e| format!("{e}\n(the figures are in {results} when the benchmark got that far)"))
+    load
 }

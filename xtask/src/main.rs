@@ -26,10 +26,12 @@
 //!   corpus from `tests/data`.
 //! - `package [--allow-dirty]` — `cargo package` the three published crates
 //!   and run their tests and examples from the unpacked archives.
-//! - `load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--bare]`
+//! - `load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--tls] [--bare]`
 //!   — the load benchmark: N concurrent paced streams (default 10,000) from
 //!   one client process against the loopback mock server in another;
 //!   chunks delivered vs sent, errors, wall time, RSS per idle open stream.
+//!   With `--http2 [--max-concurrent-streams S]`, an HTTP/1.1 run and an
+//!   HTTP/2 run of the same streams, side by side.
 //! - `sync-data [--check] [--from DIR]` — copy the shared fixture corpus and SSE
 //!   vectors (default `../shared`) into `tests/data`, or with `--check` only
 //!   report what differs.
@@ -100,9 +102,12 @@ commands:
                           `list` names the targets
   package [--allow-dirty] package the published crates and test them from
                           the unpacked archives
-  load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--bare]
+  load [--streams N] [--chunks M] [--interval-ms T] [--hold-ms H] [--open-concurrency K] [--tls] [--bare]
                           N concurrent paced streams (default 10000 × 200 chunks,
                           one per 100 ms) against the mock server in another
                           process: lost chunks, errors, RSS per idle stream
+  load --http2 [--max-concurrent-streams S] [--tls] [ARGS]
+                          the same streams over HTTP/1.1 then HTTP/2 (S streams
+                          per server connection, default 100), side by side
   sync-data [--check] [--from DIR]
                           copy ../shared fixtures and SSE vectors into tests/data";

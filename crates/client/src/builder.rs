@@ -18,6 +18,10 @@ use crate::proxy;
 use crate::tls::{self, TlsSettings};
 use hyper_util::client::proxy::matcher::Matcher;
 
+mod connections;
+
+pub(crate) use connections::Connections;
+
 /// The OpenAI API's base URL, the default.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 
@@ -58,6 +62,9 @@ pub(crate) struct Config {
 /// |---|---|---|
 /// | base URL | `https://api.openai.com/v1` | |
 /// | connect timeout | 10 s | a connection that takes longer is not coming |
+/// | HTTP/2 | by ALPN over TLS; streams per connection as the server allows, then another connection | no stream waits for another's answer (see [`http2_max_streams_per_connection`](Self::http2_max_streams_per_connection)) |
+/// | HTTP/2 flow-control windows | 256 KiB per stream, 2 MiB per connection | bounds what slow readers let the server send ahead, with room for any token stream |
+/// | idle connections | closed after 90 s | |
 /// | response timeout (until the response head) | 10 min | reasoning models may think before answering |
 /// | idle timeout (no byte while streaming) | 10 min | the same, between chunks; a dead connection is still caught |
 /// | chunk timeout (no chunk while streaming; comments do not count) | none | a relay that sends keep-alives forever is caught only by this, but how long a model may think is the caller's call |
@@ -87,11 +94,10 @@ pub(crate) struct Config {
 /// ```
 pub struct ClientBuilder {
     config: Config,
-    connect_timeout: Option<Duration>,
+    connections: Connections,
     tls: TlsSettings,
     proxy_from_env: bool,
     proxy_url: Option<String>,
-    http2_prior_knowledge: bool,
     error: Option<Error>,
 }
 
@@ -134,11 +140,10 @@ impl ClientBuilder {
                 max_error_body: 64 * 1024,
                 proxies: None,
             },
-            connect_timeout: Some(Duration::from_secs(10)),
+            connections: Connections::default(),
             tls: TlsSettings::default(),
             proxy_from_env: true,
             proxy_url: None,
-            http2_prior_knowledge: false,
             error: None,
         }
     }
@@ -352,12 +357,6 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a TCP connection (`None`: no limit).
-    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.connect_timeout = timeout.into();
-        self
-    }
-
     /// How long to wait from sending the request to the response head
     /// (`None`: no limit).
     pub fn response_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
@@ -548,14 +547,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Speaks HTTP/2 without negotiation on plain `http://` connections
-    /// (h2c with prior knowledge, for servers that only speak HTTP/2).
-    /// Over TLS, HTTP/2 is negotiated by ALPN anyway.
-    pub fn http2_prior_knowledge(mut self) -> Self {
-        self.http2_prior_knowledge = true;
-        self
-    }
-
     /// Builds the client.
     ///
     /// # Errors
@@ -577,12 +568,7 @@ impl ClientBuilder {
         if let Some(headers) = config.default_headers.get(USER_AGENT) {
             config.user_agent = headers.clone();
         }
-        Ok(Client::from_parts(
-            config,
-            tls,
-            self.connect_timeout,
-            self.http2_prior_knowledge,
-        ))
+        Ok(Client::from_parts(config, tls, &self.connections))
     }
 }
 

@@ -10,7 +10,7 @@ use chatstream_types::{
 };
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, Request, Response};
-use hyper::body::{Body, Incoming};
+use hyper::body::Body;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::{Map, Value};
@@ -18,14 +18,15 @@ use serde_json::{Map, Value};
 use tokio::time::Instant as TokioInstant;
 
 use crate::body::RequestBody;
-use crate::builder::{ClientBuilder, Config};
-use crate::connect::{self, Connector};
+use crate::builder::{ClientBuilder, Config, Connections};
+use crate::connect;
 use crate::deadline::Deadline;
 use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::error_body::{read_capped, status_error};
 use crate::head_timer;
 use crate::options::RequestOptions;
 use crate::parser_pool::ParserPool;
+use crate::pool::{Pool, PooledBody};
 use crate::response_body::ResponseBody;
 use crate::retry;
 use crate::settings::CallSettings;
@@ -44,7 +45,7 @@ pub struct Client {
 
 struct Inner {
     config: Config,
-    http: HyperClient<Connector, RequestBody>,
+    http: Pool,
     /// The headers every request carries, built once.
     base_headers: HeaderMap,
     /// The chat-completions URL when it does not depend on the model (not
@@ -95,16 +96,32 @@ impl Client {
     pub(crate) fn from_parts(
         config: Config,
         tls: rustls::ClientConfig,
-        connect_timeout: Option<Duration>,
-        http2_prior_knowledge: bool,
+        connections: &Connections,
     ) -> Client {
-        let connector = connect::connector(tls, config.proxies.clone(), connect_timeout);
+        let connector =
+            connect::connector(tls, config.proxies.clone(), connections.connect_timeout);
         let mut builder = HyperClient::builder(TokioExecutor::new());
         builder
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .http2_only(http2_prior_knowledge);
+            .pool_idle_timeout(connections.pool_idle_timeout)
+            .http2_only(connections.http2_prior_knowledge)
+            .http2_initial_stream_window_size(connections.http2_stream_window)
+            .http2_initial_connection_window_size(connections.http2_connection_window);
+        // A plain `http://` origin speaks HTTP/1.1 unless told otherwise
+        // (hyper does not upgrade to h2c); one over TLS says so by ALPN.
+        let plain_http1 = !connections.http2_prior_knowledge
+            && config
+                .base_url
+                .get(..7)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        let http = Pool::new(
+            builder,
+            connector,
+            connections.http2_prior_knowledge,
+            plain_http1,
+            connections.http2_max_streams,
+        );
         let base_headers = base_headers(&config);
         let chat_uri = match config.azure {
             Some(_) => None,
@@ -112,7 +129,7 @@ impl Client {
         };
         Client {
             inner: Arc::new(Inner {
-                http: builder.build(connector),
+                http,
                 config,
                 base_headers,
                 chat_uri,
@@ -457,7 +474,7 @@ impl Client {
         settings: &CallSettings,
         trace: &CallTrace,
         stream: bool,
-    ) -> Result<(Response<Incoming>, u32, Option<head_timer::Timer>)> {
+    ) -> Result<(Response<PooledBody>, u32, Option<head_timer::Timer>)> {
         let config = &self.inner.config;
         if config.validate {
             check_chat_model(&request.model).map_err(Error::validation)?;

@@ -77,6 +77,21 @@
 //! connection (or resets the HTTP/2 stream) at once, which also stops the
 //! server generating tokens nobody will read.
 //!
+//! # Connections: no stream waits for another
+//!
+//! A [`Client`] pools its connections (clone it to share them). Over
+//! HTTP/1.1 each concurrent stream has a connection of its own. Over HTTP/2
+//! (chosen by ALPN over TLS, or [`ClientBuilder::http2_prior_knowledge`])
+//! streams share connections, but a server takes only so many concurrent
+//! streams on one (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 256):
+//! when every connection carries that many, the client opens another, so a
+//! stream never waits for an earlier answer to end (hyper alone would queue
+//! it behind them, for as long as they stream). Extra connections close once
+//! idle for the [pool idle timeout](ClientBuilder::pool_idle_timeout).
+//! HTTP/2 flow-control windows sized for token streams (256 KiB per stream,
+//! 2 MiB per connection, both settable) bound what readers that fall behind
+//! let the server send ahead.
+//!
 //! # Timeouts and retries
 //!
 //! There is no whole-request timeout by default (a long answer is not an
@@ -148,6 +163,8 @@ mod head_timer;
 #[cfg(feature = "transport")]
 mod options;
 mod parser_pool;
+#[cfg(feature = "transport")]
+mod pool;
 pub mod protocol;
 #[cfg(feature = "transport")]
 mod proxy;

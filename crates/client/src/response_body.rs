@@ -12,9 +12,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::{Body, Frame, SizeHint};
 
 use crate::error::BoxError;
+use crate::pool::PooledBody;
 
 /// A body from elsewhere, its error boxed.
 type BoxedBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError> + Send + Sync>>;
@@ -22,7 +23,7 @@ type BoxedBody = Pin<Box<dyn Body<Data = Bytes, Error = BoxError> + Send + Sync>
 /// The body of a response being read.
 pub(crate) enum ResponseBody {
     /// From this client's connection.
-    Hyper(Incoming),
+    Hyper(PooledBody),
     /// Handed in by the caller.
     Boxed(BoxedBody),
 }

@@ -23,6 +23,10 @@
 //!   `http/1.1`, and a certificate for `localhost` and `127.0.0.1` signed by a
 //!   CA generated when the server starts (no key material on disk). The client
 //!   trusts it through [`MockServer::ca_cert_der`].
+//! - [`MockServer::start_with_stream_limit`] and
+//!   [`MockServer::start_tls_with_stream_limit`]: the same, with HTTP/2
+//!   connections that take only so many concurrent streams — how a client
+//!   behaves past a server's `SETTINGS_MAX_CONCURRENT_STREAMS`.
 //! - [`MockServer::start_tls_for_name`]: a certificate valid only for another
 //!   name, for the test that a client expecting `localhost` refuses it.
 //! - [`MockServer::start_raw`]: plain TCP, HTTP/1.1, no hyper: the server reads

@@ -95,9 +95,20 @@ impl MockServer {
     /// knowledge (h2c) on the same port; [`url`](Self::url) is
     /// `http://127.0.0.1:PORT/v1`.
     pub async fn start(handler: impl Handler) -> io::Result<MockServer> {
+        Self::start_with_stream_limit(handler, None).await
+    }
+
+    /// Like [`start`](Self::start), with HTTP/2 connections announcing
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS` = `limit` (`None`: hyper's default,
+    /// 200): a client must open another connection to run more streams than
+    /// that at once.
+    pub async fn start_with_stream_limit(
+        handler: impl Handler,
+        limit: Option<u32>,
+    ) -> io::Result<MockServer> {
         let handler: Arc<dyn Handler> = Arc::new(handler);
         Self::launch("http", "127.0.0.1", None, move |stream, shared| {
-            serve_hyper(stream, Arc::clone(&handler), shared)
+            serve_hyper(stream, Arc::clone(&handler), shared, limit)
         })
         .await
     }
@@ -107,7 +118,17 @@ impl MockServer {
     /// server ([`ca_cert_der`](Self::ca_cert_der)); [`url`](Self::url) is
     /// `https://localhost:PORT/v1`.
     pub async fn start_tls(handler: impl Handler) -> io::Result<MockServer> {
-        Self::start_tls_with(handler, &["localhost", "127.0.0.1"]).await
+        Self::start_tls_with(handler, &["localhost", "127.0.0.1"], None).await
+    }
+
+    /// Like [`start_tls`](Self::start_tls), with HTTP/2 connections limited
+    /// to `limit` concurrent streams (see
+    /// [`start_with_stream_limit`](Self::start_with_stream_limit)).
+    pub async fn start_tls_with_stream_limit(
+        handler: impl Handler,
+        limit: Option<u32>,
+    ) -> io::Result<MockServer> {
+        Self::start_tls_with(handler, &["localhost", "127.0.0.1"], limit).await
     }
 
     /// Like [`start_tls`](Self::start_tls), but the certificate is valid only
@@ -115,10 +136,14 @@ impl MockServer {
     /// `https://localhost:PORT/v1`, so a client using it should refuse the
     /// certificate unless `name` is `localhost`.
     pub async fn start_tls_for_name(handler: impl Handler, name: &str) -> io::Result<MockServer> {
-        Self::start_tls_with(handler, &[name]).await
+        Self::start_tls_with(handler, &[name], None).await
     }
 
-    async fn start_tls_with(handler: impl Handler, names: &[&str]) -> io::Result<MockServer> {
+    async fn start_tls_with(
+        handler: impl Handler,
+        names: &[&str],
+        limit: Option<u32>,
+    ) -> io::Result<MockServer> {
         let identity = tls::identity(names)?;
         let handler: Arc<dyn Handler> = Arc::new(handler);
         let acceptor = identity.acceptor;
@@ -132,7 +157,7 @@ impl MockServer {
                 async move {
                     // A client that refuses the certificate ends here.
                     if let Ok(stream) = acceptor.accept(stream).await {
-                        serve_hyper(stream, handler, shared).await;
+                        serve_hyper(stream, handler, shared, limit).await;
                     }
                 }
             },
@@ -272,8 +297,8 @@ where
 }
 
 /// Serves one connection with hyper, HTTP/1.1 or HTTP/2 as the client's
-/// first bytes say.
-async fn serve_hyper<I>(io: I, handler: Arc<dyn Handler>, shared: Arc<Shared>)
+/// first bytes say; HTTP/2 with at most `limit` concurrent streams.
+async fn serve_hyper<I>(io: I, handler: Arc<dyn Handler>, shared: Arc<Shared>, limit: Option<u32>)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -282,7 +307,10 @@ where
         let shared = Arc::clone(&shared);
         async move { respond(request, handler.as_ref(), &shared).await }
     });
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    if limit.is_some() {
+        builder.http2().max_concurrent_streams(limit);
+    }
     // Errors (the client went away, a body aborted on purpose) just end the
     // connection, which is what the tests observe.
     let _ = builder.serve_connection(TokioIo::new(io), service).await;

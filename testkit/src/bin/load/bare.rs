@@ -8,6 +8,9 @@
 //! response body, counting events by their blank lines: the per-stream
 //! figure is then what hyper, hyper-util and tokio cost by themselves, in
 //! the same process layout and measured the same way.
+//!
+//! It speaks plain HTTP/1.1 only: it is the floor of the HTTP/1.1 figure,
+//! and `load` refuses `--bare` with `--http2` or `--tls`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -20,7 +23,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::Semaphore;
 
-use crate::Progress;
+use crate::progress::Progress;
 
 /// A bare hyper-util client and the request every stream sends.
 pub(crate) struct Bare {
@@ -109,11 +112,7 @@ pub(crate) async fn stream(
             counter.feed(data);
         }
         for seen in before + 1..=counter.events {
-            match seen {
-                1 => progress.first.fetch_add(1, Ordering::Relaxed),
-                2 => progress.second.fetch_add(1, Ordering::Relaxed),
-                _ => 0,
-            };
+            progress.chunk(seen);
         }
     }
     progress.open.fetch_sub(1, Ordering::Relaxed);

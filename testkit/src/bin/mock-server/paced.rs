@@ -7,7 +7,8 @@
 //! an open, idle connection — and what one idle connection costs is what
 //! decides how many streams a process can hold. So each request here gets:
 //!
-//! - the response head at once (HTTP/1.1, chunked, `text/event-stream`);
+//! - the response head at once (`text/event-stream`; over HTTP/1.1 chunked,
+//!   over HTTP/2 a stream's DATA frames, see the `http2` module);
 //! - after a random delay below one interval (so that 10,000 streams do not
 //!   all wake in the same millisecond), the role chunk;
 //! - after the **hold** (default: one interval), the second chunk — a long
@@ -17,17 +18,18 @@
 //!   `finish_reason: "stop"`, followed at once by `data: [DONE]` and the end
 //!   of the chunked body.
 //!
-//! Every event is one HTTP chunk and one socket write. The writes are built
-//! once at start-up and shared by every stream, so the server costs a timer
-//! and a `write` per chunk: on a two-core machine the client being measured
-//! gets the rest. Deadlines are absolute (`start + k × interval`), so a
-//! server that falls behind catches up instead of drifting.
+//! Over HTTP/1.1 every event is one HTTP chunk and one socket write (and a
+//! flush, which sends the TLS record at once with `--tls`); over HTTP/2 it
+//! is one body frame. Both forms are built once at start-up and shared by
+//! every stream, so the server costs a timer and a `write` per chunk: on a
+//! two-core machine the client being measured gets the rest. Deadlines are
+//! absolute (`start + k × interval`), so a server that falls behind catches
+//! up instead of drifting.
 
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, sleep_until};
 
 use crate::stats::Stats;
@@ -87,12 +89,16 @@ impl Default for Settings {
 /// The ready-made writes of a paced stream, shared by every request.
 #[derive(Debug)]
 pub(crate) struct Paced {
-    /// The response head.
+    /// The HTTP/1.1 response head.
     head: Bytes,
-    /// One write per chunk event, each an HTTP chunk.
+    /// One HTTP/1.1 write per chunk event, each an HTTP chunk.
     events: Vec<Bytes>,
     /// `data: [DONE]` as an HTTP chunk, then the chunked body's end.
     done: Bytes,
+    /// The chunk events alone (`data: {…}\n\n`): the HTTP/2 body frames.
+    payloads: Vec<Bytes>,
+    /// `data: [DONE]\n\n` alone.
+    done_payload: Bytes,
     interval: Duration,
     /// The time between the first chunk and the second.
     gap: Duration,
@@ -103,7 +109,7 @@ impl Paced {
     /// the framing header and the blank line) as the response head.
     pub(crate) fn new(settings: Settings, head: &str) -> Paced {
         let count = settings.chunks.max(2);
-        let events = (0..count)
+        let payloads: Vec<Bytes> = (0..count)
             .map(|k| {
                 // OpenAI's field order (serde_json's `json!` would sort the
                 // keys), so the client parses what it parses in production.
@@ -118,30 +124,53 @@ impl Paced {
                 let chunk = format!(
                     r#"{{"id":"chatcmpl-paced","object":"chat.completion.chunk","created":1700000000,"model":"paced-model","system_fingerprint":"fp_paced","choices":[{{"index":0,"delta":{delta},"logprobs":null,"finish_reason":{finish}}}]}}"#
                 );
-                http_chunk(format!("data: {chunk}\n\n").as_bytes(), false)
+                Bytes::from(format!("data: {chunk}\n\n"))
             })
             .collect();
+        let done_payload = Bytes::from_static(b"data: [DONE]\n\n");
         Paced {
             head: Bytes::from(format!("{head}transfer-encoding: chunked\r\n\r\n")),
-            events,
-            done: http_chunk(b"data: [DONE]\n\n", true),
+            events: payloads.iter().map(|p| http_chunk(p, false)).collect(),
+            done: http_chunk(&done_payload, true),
+            payloads,
+            done_payload,
             interval: settings.interval,
             gap: settings.hold.unwrap_or(settings.interval),
         }
     }
 
+    /// The chunk events of a stream alone, in order (the HTTP/2 body).
+    pub(crate) fn payloads(&self) -> &[Bytes] {
+        &self.payloads
+    }
+
+    /// `data: [DONE]\n\n`, the last of the HTTP/2 body.
+    pub(crate) fn done_payload(&self) -> &Bytes {
+        &self.done_payload
+    }
+
+    /// When the first chunk of stream `number` (counted from 0 since
+    /// start-up) starting now is due: after a delay below one interval that
+    /// spreads the streams' wake-ups.
+    pub(crate) fn first_due(&self, number: u64) -> Instant {
+        Instant::now() + jitter(number, self.interval)
+    }
+
     /// When chunk `k` of a stream whose first chunk is due at `first` is
     /// due.
-    fn deadline(&self, first: Instant, k: usize) -> Instant {
+    pub(crate) fn deadline(&self, first: Instant, k: usize) -> Instant {
         match k {
             0 => first,
             _ => first + self.gap + self.interval.saturating_mul(saturating_u32(k - 1)),
         }
     }
 
-    /// Writes one paced stream to `stream` (the request was read), counting
-    /// in `stats` what was written.
-    pub(crate) async fn serve(&self, stream: &mut TcpStream, stats: &Stats) -> std::io::Result<()> {
+    /// Writes one paced stream to `stream` as an HTTP/1.1 response (the
+    /// request was read), counting in `stats` what was written.
+    pub(crate) async fn serve<W>(&self, stream: &mut W, stats: &Stats) -> std::io::Result<()>
+    where
+        W: AsyncWrite + Unpin,
+    {
         let number = stats
             .streams_started
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -153,20 +182,21 @@ impl Paced {
         outcome
     }
 
-    async fn write(
-        &self,
-        stream: &mut TcpStream,
-        stats: &Stats,
-        number: u64,
-    ) -> std::io::Result<()> {
+    async fn write<W>(&self, stream: &mut W, stats: &Stats, number: u64) -> std::io::Result<()>
+    where
+        W: AsyncWrite + Unpin,
+    {
         stream.write_all(&self.head).await?;
-        let first = Instant::now() + jitter(number, self.interval);
+        stream.flush().await?;
+        let first = self.first_due(number);
         for (k, event) in self.events.iter().enumerate() {
             sleep_until(self.deadline(first, k)).await;
             stream.write_all(event).await?;
+            stream.flush().await?;
             Stats::bump(&stats.chunks_sent);
         }
-        stream.write_all(&self.done).await
+        stream.write_all(&self.done).await?;
+        stream.flush().await
     }
 }
 
@@ -264,6 +294,14 @@ mod tests {
             text.push_str(&choice.delta.content_text().unwrap_or_default());
         }
         assert!(text.starts_with("The quick brown fox"), "{text}");
+        // The HTTP/2 body is the same bytes without the chunked framing.
+        let bare: Vec<u8> = paced
+            .payloads()
+            .iter()
+            .chain([paced.done_payload()])
+            .flat_map(|payload| payload.to_vec())
+            .collect();
+        assert_eq!(bare, body(&paced));
     }
 
     #[test]

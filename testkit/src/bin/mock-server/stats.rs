@@ -8,6 +8,11 @@
 //! nothing orders them against each other, so relaxed loads and stores are
 //! enough (a snapshot taken while streams run is approximate; one taken
 //! after every stream ended is exact).
+//!
+//! The server also counts which protocol each connection spoke (HTTP/2, TLS),
+//! because the client's stream type does not say which one it negotiated:
+//! the load benchmark reads here that a run asked to be HTTP/2 really was,
+//! and how many connections it took.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,15 +23,23 @@ pub(crate) struct Stats {
     pub(crate) connections_accepted: AtomicU64,
     /// Connections accepted and not yet closed.
     pub(crate) connections_open: AtomicU64,
+    /// Accepted connections that spoke HTTP/2 (h2c with prior knowledge, or
+    /// `h2` negotiated over TLS).
+    pub(crate) connections_h2: AtomicU64,
+    /// Accepted connections that completed a TLS handshake.
+    pub(crate) connections_tls: AtomicU64,
     /// Paced streams whose response head was about to be written.
     pub(crate) streams_started: AtomicU64,
-    /// Paced streams written to the end (`[DONE]` and the last chunk of
-    /// the chunked encoding).
+    /// Paced streams written to the end (`[DONE]`, and over HTTP/1.1 the
+    /// last chunk of the chunked encoding).
     pub(crate) streams_finished: AtomicU64,
-    /// Paced streams whose connection failed before the end.
+    /// Paced streams whose connection (or HTTP/2 stream) failed before the
+    /// end.
     pub(crate) streams_aborted: AtomicU64,
-    /// `chat.completion.chunk` events of paced streams fully written to the
-    /// socket (`[DONE]` is not a chunk and is not counted).
+    /// `chat.completion.chunk` events of paced streams sent (`[DONE]` is
+    /// not a chunk and is not counted): over HTTP/1.1 fully written to the
+    /// socket, over HTTP/2 handed to hyper's connection as a DATA frame (a
+    /// frame it then fails to send ends the stream as aborted).
     pub(crate) chunks_sent: AtomicU64,
 }
 
@@ -42,6 +55,8 @@ impl Stats {
         serde_json::json!({
             "connections_accepted": get(&self.connections_accepted),
             "connections_open": get(&self.connections_open),
+            "connections_h2": get(&self.connections_h2),
+            "connections_tls": get(&self.connections_tls),
             "streams_started": get(&self.streams_started),
             "streams_finished": get(&self.streams_finished),
             "streams_aborted": get(&self.streams_aborted),
@@ -88,6 +103,7 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&stats.json()).unwrap();
         assert_eq!(json["connections_accepted"], 2);
         assert_eq!(json["connections_open"], 0);
+        assert_eq!(json["connections_h2"], 0);
         assert_eq!(json["chunks_sent"], 0);
     }
 }

@@ -1,0 +1,176 @@
+//! [`Pool`]: the client's connections — so that no stream waits for another
+//! stream's answer, over HTTP/1.1 or HTTP/2.
+//!
+//! # Why not hyper-util's pool alone
+//!
+//! hyper-util's pool holds one HTTP/2 connection per origin and sends every
+//! request over it. A server allows only so many concurrent streams on a
+//! connection (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 256); past
+//! that, hyper queues new requests until earlier streams end. A chat answer
+//! streams for tens of seconds or minutes, so stream 101 of a busy gateway
+//! would wait that long for its first byte, and then time out. HTTP/1.1 does
+//! not have the problem (a connection per concurrent request), and neither do
+//! the clients users compare this one with (Go's opens another HTTP/2
+//! connection; the Python and Node SDKs pool HTTP/1.1).
+//!
+//! # How
+//!
+//! The pool is a row of *slots*, each a hyper-util pool of its own (so each
+//! holds at most one HTTP/2 connection to the origin). The [`Book`] counts
+//! the streams of each slot and knows each connection's limit — the smaller
+//! of the server's `SETTINGS_MAX_CONCURRENT_STREAMS`, read from the
+//! server's first frame as the connection starts (see `watched`), and the
+//! client's cap ([`ClientBuilder::http2_max_streams_per_connection`]). A
+//! request goes to the first slot with room; when every connection is full,
+//! to a new slot, which connects. Requests that arrive while a connection is
+//! being made wait for its limit instead of opening connections of their
+//! own. A slot whose connection closed (idle past the pool's idle timeout,
+//! or ended by the server) is reused before a new one is made. The
+//! decisions are made once per request; nothing is added per chunk, and a
+//! stream's count is given back when its body ends ([`PooledBody`]).
+//!
+//! Building on several hyper-util pools rather than on hyper's
+//! connection-level API keeps everything hyper-util does right — HTTP/1.1
+//! pooling and keep-alive, ALPN, connection reuse and eviction, proxies —
+//! unchanged; HTTP/1.1 never goes past the first slot: once a connection to
+//! the origin speaks HTTP/1.1 (always, for `http://` without prior
+//! knowledge), requests go straight to it, uncounted, as before.
+//!
+//! # Memory per stream: flow control
+//!
+//! Over HTTP/2 what a slow reader lets the server send ahead is bounded by
+//! the flow-control windows the client announces: at most the stream window
+//! per stream and the connection window per connection are buffered
+//! unread. hyper's defaults (2 MiB per stream, 5 MiB per connection) are
+//! sized for file downloads; the client announces
+//! [`DEFAULT_STREAM_WINDOW`] and [`DEFAULT_CONNECTION_WINDOW`], sized for
+//! token streams (a whole long answer is tens of KiB) and configurable in
+//! the builder.
+//!
+//! [`ClientBuilder::http2_max_streams_per_connection`]: crate::ClientBuilder::http2_max_streams_per_connection
+
+mod body;
+mod book;
+mod settings;
+mod watched;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use http::{Request, Response};
+use hyper_util::client::legacy::{Builder, Client as HyperClient, Error as SendError};
+
+pub(crate) use body::PooledBody;
+use book::{Book, InFlight, Route};
+use watched::SlotConnector;
+
+use crate::body::RequestBody;
+use crate::connect::Connector;
+
+/// The stream window the client announces over HTTP/2 by default: 256 KiB.
+/// A reader that falls behind lets at most this much of its stream be
+/// buffered; at 50 ms round trip it still lets one stream go at 5 MB/s.
+pub(crate) const DEFAULT_STREAM_WINDOW: u32 = 256 * 1024;
+
+/// The connection window the client announces over HTTP/2 by default:
+/// 2 MiB, the most buffered unread on one connection, whatever its number
+/// of streams.
+pub(crate) const DEFAULT_CONNECTION_WINDOW: u32 = 2 * 1024 * 1024;
+
+/// The connections of one client.
+pub(crate) struct Pool {
+    book: Arc<Book>,
+    builder: Builder,
+    connector: Connector,
+    http2_only: bool,
+    /// The first slot, the only one HTTP/1.1 uses: reached without a lock.
+    first: HyperClient<SlotConnector, RequestBody>,
+    /// The slots after the first, made as load needs them.
+    more: Mutex<Vec<HyperClient<SlotConnector, RequestBody>>>,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("book", &self.book)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// A pool whose slots are hyper-util clients made by `builder`.
+    /// `plain_http1`: the origin is `http://` without prior knowledge, so it
+    /// speaks HTTP/1.1 only. `max_streams`: the cap per HTTP/2 connection.
+    pub(crate) fn new(
+        builder: Builder,
+        connector: Connector,
+        http2_only: bool,
+        plain_http1: bool,
+        max_streams: Option<u32>,
+    ) -> Pool {
+        let book = Arc::new(Book::new(max_streams.unwrap_or(u32::MAX), plain_http1));
+        let first = SlotConnector::new(connector.clone(), Arc::clone(&book), 0, http2_only);
+        Pool {
+            first: builder.build(first),
+            book,
+            builder,
+            connector,
+            http2_only,
+            more: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The client of `slot` (after the first), made on first use.
+    fn slot(&self, slot: usize) -> HyperClient<SlotConnector, RequestBody> {
+        let mut more = self.more.lock().unwrap_or_else(PoisonError::into_inner);
+        while more.len() < slot {
+            let connector = SlotConnector::new(
+                self.connector.clone(),
+                Arc::clone(&self.book),
+                more.len() + 1,
+                self.http2_only,
+            );
+            more.push(self.builder.build(connector));
+        }
+        // In bounds: the loop above made it so (slot ≥ 1, more.len() ≥ slot).
+        more[slot - 1].clone()
+    }
+
+    /// Sends `request` on a connection with room for it (see the module
+    /// docs), waiting only for a connection being made.
+    pub(crate) async fn request(
+        &self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<PooledBody>, SendError> {
+        let (slot, in_flight) = self.route().await;
+        let response = match slot {
+            0 => self.first.request(request).await?,
+            n => self.slot(n).request(request).await?,
+        };
+        Ok(response.map(|body| PooledBody::new(body, in_flight)))
+    }
+
+    /// The slot for the next request, and its count when counted.
+    async fn route(&self) -> (usize, Option<InFlight>) {
+        if self.book.is_http1() {
+            return (0, None);
+        }
+        let mut patient = true;
+        loop {
+            let changed = self.book.changed().notified();
+            let mut changed = std::pin::pin!(changed);
+            // Registered before the book is read, so a change between the
+            // two is not missed.
+            changed.as_mut().enable();
+            match self.book.route(patient) {
+                Route::Http1 => return (0, None),
+                Route::Slot(in_flight) => return (in_flight.slot(), Some(in_flight)),
+                Route::Wait(failed) => {
+                    changed.await;
+                    if self.book.failed_connects() != failed {
+                        patient = false;
+                    }
+                }
+            }
+        }
+    }
+}
