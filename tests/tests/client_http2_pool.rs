@@ -194,3 +194,15 @@ async fn a_server_allowing_no_stream_costs_at_most_a_connection_per_request() {
     );
     assert!(server.requests().is_empty());
 }
+
+/// Over TLS the protocol is known once the first connection is made: a
+/// burst that starts before then waits for it, learns HTTP/1.1, and then
+/// opens a connection per stream as HTTP/1.1 always does.
+#[tokio::test]
+async fn over_tls_a_burst_to_an_http1_server_learns_it_and_opens_a_connection_each() {
+    let server = MockServer::start_tls_http1(endless()).await.unwrap();
+    let streams = first_chunks(&tls_client(&server), 6).await;
+    assert_eq!(streams.len(), 6);
+    assert_eq!(server.connections_opened(), 6);
+    assert!(server.requests().iter().all(|r| r.version == "HTTP/1.1"));
+}

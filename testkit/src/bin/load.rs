@@ -37,7 +37,8 @@
 //!   (`mock-server --hold-ms`), so at that point every stream is a live
 //!   connection (or HTTP/2 stream) waiting for bytes, the state a process
 //!   serving many slow model answers is in. The difference divided by the
-//!   streams is the figure; the target is 16 KiB.
+//!   streams is the figure; the target is 16 KiB over HTTP/1.1 and 8 KiB
+//!   over HTTP/2.
 //! - **How long does it take, and what is the peak?** Wall time and `VmHWM`.
 //!
 //! Streams are opened through a semaphore of `--open-concurrency` permits,

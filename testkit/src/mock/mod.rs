@@ -27,6 +27,7 @@
 //!   [`MockServer::start_tls_with_stream_limit`]: the same, with HTTP/2
 //!   connections that take only so many concurrent streams — how a client
 //!   behaves past a server's `SETTINGS_MAX_CONCURRENT_STREAMS`.
+//! - [`MockServer::start_tls_http1`]: TLS whose ALPN offers `http/1.1` only.
 //! - [`MockServer::start_tls_for_name`]: a certificate valid only for another
 //!   name, for the test that a client expecting `localhost` refuses it.
 //! - [`MockServer::start_raw`]: plain TCP, HTTP/1.1, no hyper: the server reads

@@ -26,6 +26,9 @@ use super::reply::Reply;
 use super::request::{RecordedRequest, version_name};
 use super::tls;
 
+/// What a TLS server offers by ALPN unless told otherwise.
+const BOTH: &[&[u8]] = &[b"h2", b"http/1.1"];
+
 /// What the server has seen, shared by its connection tasks and the test.
 pub(crate) struct Shared {
     requests: Mutex<Vec<RecordedRequest>>,
@@ -118,7 +121,14 @@ impl MockServer {
     /// server ([`ca_cert_der`](Self::ca_cert_der)); [`url`](Self::url) is
     /// `https://localhost:PORT/v1`.
     pub async fn start_tls(handler: impl Handler) -> io::Result<MockServer> {
-        Self::start_tls_with(handler, &["localhost", "127.0.0.1"], None).await
+        Self::start_tls_with(handler, &["localhost", "127.0.0.1"], None, BOTH).await
+    }
+
+    /// Like [`start_tls`](Self::start_tls), but ALPN offers `http/1.1` only,
+    /// as a server that does not speak HTTP/2: a client learns the protocol
+    /// only once its first connection is made.
+    pub async fn start_tls_http1(handler: impl Handler) -> io::Result<MockServer> {
+        Self::start_tls_with(handler, &["localhost", "127.0.0.1"], None, &[b"http/1.1"]).await
     }
 
     /// Like [`start_tls`](Self::start_tls), with HTTP/2 connections limited
@@ -128,7 +138,7 @@ impl MockServer {
         handler: impl Handler,
         limit: Option<u32>,
     ) -> io::Result<MockServer> {
-        Self::start_tls_with(handler, &["localhost", "127.0.0.1"], limit).await
+        Self::start_tls_with(handler, &["localhost", "127.0.0.1"], limit, BOTH).await
     }
 
     /// Like [`start_tls`](Self::start_tls), but the certificate is valid only
@@ -136,15 +146,16 @@ impl MockServer {
     /// `https://localhost:PORT/v1`, so a client using it should refuse the
     /// certificate unless `name` is `localhost`.
     pub async fn start_tls_for_name(handler: impl Handler, name: &str) -> io::Result<MockServer> {
-        Self::start_tls_with(handler, &[name], None).await
+        Self::start_tls_with(handler, &[name], None, BOTH).await
     }
 
     async fn start_tls_with(
         handler: impl Handler,
         names: &[&str],
         limit: Option<u32>,
+        alpn: &[&[u8]],
     ) -> io::Result<MockServer> {
-        let identity = tls::identity(names)?;
+        let identity = tls::identity(names, alpn)?;
         let handler: Arc<dyn Handler> = Arc::new(handler);
         let acceptor = identity.acceptor;
         let server = Self::launch(

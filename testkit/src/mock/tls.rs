@@ -1,6 +1,7 @@
 //! The TLS side of the mock: a CA and a server certificate generated when the
-//! server starts (nothing on disk), and the rustls acceptor with ALPN `h2` and
-//! `http/1.1`, so a client may negotiate either.
+//! server starts (nothing on disk), and the rustls acceptor with the ALPN
+//! protocols the server offers (`h2` and `http/1.1` unless told otherwise, so
+//! a client may negotiate either).
 //!
 //! The identity itself is made by [`crate::tls`], which the `mock-server`
 //! binary shares (it offers one protocol at a time); this module only fixes
@@ -11,8 +12,7 @@ use std::io;
 use crate::tls::Identity;
 
 /// Makes a CA, a certificate for `names` (DNS names or IP addresses) signed
-/// by it, and an acceptor presenting that certificate with ALPN `h2` and
-/// `http/1.1`.
-pub(crate) fn identity(names: &[&str]) -> io::Result<Identity> {
-    crate::tls::identity(names, &[b"h2", b"http/1.1"])
+/// by it, and an acceptor presenting that certificate and offering `alpn`.
+pub(crate) fn identity(names: &[&str], alpn: &[&[u8]]) -> io::Result<Identity> {
+    crate::tls::identity(names, alpn)
 }

@@ -18,6 +18,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 use chatstream::types::ChatCompletionRequest;
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -72,6 +73,21 @@ impl BlankLines {
     }
 }
 
+/// Sends one request, holding an opening permit until its response head
+/// arrives; `None` if it fails.
+async fn open(bare: &Bare, opening: &Semaphore) -> Option<hyper::Response<Incoming>> {
+    let _permit = opening.acquire().await;
+    let request = hyper::Request::post(bare.uri.clone())
+        .header("content-type", "application/json")
+        .header("accept", "text/event-stream")
+        .header("authorization", "Bearer sk-load")
+        .body(Full::new(bare.body.clone()))
+        .ok()?;
+    // Boxed for the same reason as chatstream's: the request's state is
+    // freed once the head has arrived.
+    Box::pin(bare.client.request(request)).await.ok()
+}
+
 /// One stream with the bare client: the same bookkeeping as the chatstream
 /// one (`[DONE]` is the last event, so chunks are events less one).
 pub(crate) async fn stream(
@@ -80,20 +96,12 @@ pub(crate) async fn stream(
     progress: Arc<Progress>,
     expected: u64,
 ) {
-    let permit = opening.acquire_owned().await;
-    let request = hyper::Request::post(bare.uri.clone())
-        .header("content-type", "application/json")
-        .header("accept", "text/event-stream")
-        .header("authorization", "Bearer sk-load")
-        .body(Full::new(bare.body.clone()));
-    let opened = match request {
-        // Boxed for the same reason as chatstream's: the request's state is
-        // freed once the head has arrived.
-        Ok(request) => Box::pin(bare.client.request(request)).await.ok(),
-        Err(_) => None,
-    };
-    drop(permit);
-    let Some(response) = opened.filter(|r| r.status() == hyper::StatusCode::OK) else {
+    // Opened by a function of its own, as chatstream's streams are: a local
+    // of this scope would keep its room in the task for the whole stream.
+    let Some(response) = open(&bare, &opening)
+        .await
+        .filter(|r| r.status() == hyper::StatusCode::OK)
+    else {
         progress.fail("bare-request");
         progress.failed_early.fetch_add(1, Ordering::Relaxed);
         return;
