@@ -62,8 +62,8 @@ pub(crate) struct Config {
 /// |---|---|---|
 /// | base URL | `https://api.openai.com/v1` | |
 /// | connect timeout | 10 s | a connection that takes longer is not coming |
-/// | HTTP/2 | by ALPN over TLS; streams per connection as the server allows, then another connection | no stream waits for another's answer (see [`http2_max_streams_per_connection`](Self::http2_max_streams_per_connection)) |
-/// | HTTP/2 flow-control windows | 256 KiB per stream, 2 MiB per connection | bounds what slow readers let the server send ahead, with room for any token stream |
+/// | HTTP/2 | by ALPN over TLS; streams per connection as the server allows (at most 256), then another connection | no stream waits for another's answer (see [`http2_max_streams_per_connection`](Self::http2_max_streams_per_connection)) |
+/// | HTTP/2 flow-control windows | 64 KiB per stream, 16 MiB per connection | a reader that falls behind costs at most 64 KiB and cannot stall the connection's other streams |
 /// | idle connections | closed after 90 s | |
 /// | response timeout (until the response head) | 10 min | reasoning models may think before answering |
 /// | idle timeout (no byte while streaming) | 10 min | the same, between chunks; a dead connection is still caught |

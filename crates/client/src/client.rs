@@ -120,7 +120,7 @@ impl Client {
             connector,
             connections.http2_prior_knowledge,
             plain_http1,
-            connections.http2_max_streams,
+            connections.http2_max_streams(),
         );
         let base_headers = base_headers(&config);
         let chat_uri = match config.azure {

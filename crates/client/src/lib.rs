@@ -89,9 +89,11 @@
 //! stream never waits for an earlier answer to end (hyper alone would queue
 //! it behind them, for as long as they stream). Extra connections close once
 //! idle for the [pool idle timeout](ClientBuilder::pool_idle_timeout).
-//! HTTP/2 flow-control windows sized for token streams (256 KiB per stream,
-//! 2 MiB per connection, both settable) bound what readers that fall behind
-//! let the server send ahead.
+//! HTTP/2 flow-control windows sized for token streams (64 KiB per stream,
+//! 16 MiB per connection, both settable) bound what a reader that falls
+//! behind lets the server send ahead to 64 KiB, and a connection takes no
+//! more streams than its window serves at once, so such a reader never
+//! stalls the others.
 //!
 //! # Timeouts and retries
 //!

@@ -19,8 +19,9 @@
 //! holds at most one HTTP/2 connection to the origin). The [`Book`] counts
 //! the streams of each slot and knows each connection's limit — the smaller
 //! of the server's `SETTINGS_MAX_CONCURRENT_STREAMS`, read from the
-//! server's first frame as the connection starts (see `watched`), and the
-//! client's cap ([`ClientBuilder::http2_max_streams_per_connection`]). A
+//! server's first frame as the connection starts (see `watched`), the
+//! client's cap ([`ClientBuilder::http2_max_streams_per_connection`]) and
+//! what the flow-control windows allow (below). A
 //! request goes to the first slot with room; when every connection is full,
 //! to a new slot, which connects. Requests that arrive while a connection is
 //! being made wait for its limit instead of opening connections of their
@@ -36,16 +37,24 @@
 //! the origin speaks HTTP/1.1 (always, for `http://` without prior
 //! knowledge), requests go straight to it, uncounted, as before.
 //!
-//! # Memory per stream: flow control
+//! # Flow control: what a reader that falls behind can cost, and why it
+//! cannot stall the others
 //!
-//! Over HTTP/2 what a slow reader lets the server send ahead is bounded by
-//! the flow-control windows the client announces: at most the stream window
-//! per stream and the connection window per connection are buffered
-//! unread. hyper's defaults (2 MiB per stream, 5 MiB per connection) are
-//! sized for file downloads; the client announces
-//! [`DEFAULT_STREAM_WINDOW`] and [`DEFAULT_CONNECTION_WINDOW`], sized for
-//! token streams (a whole long answer is tens of KiB) and configurable in
-//! the builder.
+//! The streams of an HTTP/2 connection share its reads, so what the server
+//! sends ahead of a reader that falls behind is held by the client, up to
+//! the flow-control windows the client announces: the stream window per
+//! stream, the connection window per connection. hyper's defaults (2 MiB
+//! per stream, 5 MiB per connection) are sized for downloads, and have a
+//! second flaw here: unread data holds the *connection's* window too, so
+//! three readers that fall behind would fill it and the connection's other
+//! streams — readers that keep up — would get nothing more. The client
+//! announces [`DEFAULT_STREAM_WINDOW`] per stream (a token stream needs
+//! little: the server simply waits for a reader 64 KiB behind) and
+//! [`DEFAULT_CONNECTION_WINDOW`] per connection, and puts at most
+//! `connection window ÷ stream window` streams (256) on a connection: every
+//! stream can have its whole window unread and the connection still has
+//! room for all of them. So a stream never waits for another reader either,
+//! and the memory readers that fall behind can cost is 64 KiB each.
 //!
 //! [`ClientBuilder::http2_max_streams_per_connection`]: crate::ClientBuilder::http2_max_streams_per_connection
 
@@ -66,15 +75,21 @@ use watched::SlotConnector;
 use crate::body::RequestBody;
 use crate::connect::Connector;
 
-/// The stream window the client announces over HTTP/2 by default: 256 KiB.
+/// The stream window the client announces over HTTP/2 by default: 64 KiB.
 /// A reader that falls behind lets at most this much of its stream be
-/// buffered; at 50 ms round trip it still lets one stream go at 5 MB/s.
-pub(crate) const DEFAULT_STREAM_WINDOW: u32 = 256 * 1024;
+/// buffered; at 50 ms round trip it still lets one stream go at 1.3 MB/s,
+/// some fifty times what a fast model streams.
+pub(crate) const DEFAULT_STREAM_WINDOW: u32 = 64 * 1024;
 
 /// The connection window the client announces over HTTP/2 by default:
-/// 2 MiB, the most buffered unread on one connection, whatever its number
-/// of streams.
-pub(crate) const DEFAULT_CONNECTION_WINDOW: u32 = 2 * 1024 * 1024;
+/// 16 MiB, room for 256 streams' whole windows.
+pub(crate) const DEFAULT_CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
+
+/// The most streams one connection takes with these windows: as many as can
+/// each have a whole stream window unread without filling the connection's.
+pub(crate) fn streams_the_windows_allow(stream_window: u32, connection_window: u32) -> u32 {
+    (connection_window / stream_window.max(1)).max(1)
+}
 
 /// The connections of one client.
 pub(crate) struct Pool {
@@ -99,15 +114,16 @@ impl std::fmt::Debug for Pool {
 impl Pool {
     /// A pool whose slots are hyper-util clients made by `builder`.
     /// `plain_http1`: the origin is `http://` without prior knowledge, so it
-    /// speaks HTTP/1.1 only. `max_streams`: the cap per HTTP/2 connection.
+    /// speaks HTTP/1.1 only. `max_streams`: the cap per HTTP/2 connection
+    /// (the caller's, and what the windows allow).
     pub(crate) fn new(
         builder: Builder,
         connector: Connector,
         http2_only: bool,
         plain_http1: bool,
-        max_streams: Option<u32>,
+        max_streams: u32,
     ) -> Pool {
-        let book = Arc::new(Book::new(max_streams.unwrap_or(u32::MAX), plain_http1));
+        let book = Arc::new(Book::new(max_streams, plain_http1));
         let first = SlotConnector::new(connector.clone(), Arc::clone(&book), 0, http2_only);
         Pool {
             first: builder.build(first),

@@ -21,6 +21,8 @@
 //!   0.4–2.2 GB before the parse limits);
 //! - folding a stream (`collect_completion`) holds at most the
 //!   accumulator's 64 MiB plus a few MiB, whatever the stream;
+//! - readers that fall behind over HTTP/2 hold at most the flow-control
+//!   windows: 20 streams offered 16 MiB each stay under 16 MiB;
 //! - everything else stays under 16 MiB.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
@@ -42,6 +44,7 @@ mod floods;
 mod headers;
 mod protocol;
 mod retries;
+mod slow_readers;
 mod streams;
 
 const MIB: u64 = 1 << 20;
@@ -369,6 +372,7 @@ fn cases() -> Vec<Case> {
     cases.extend(streams::cases());
     cases.extend(protocol::cases());
     cases.extend(retries::cases());
+    cases.extend(slow_readers::cases());
     cases
 }
 

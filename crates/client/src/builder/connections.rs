@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::ClientBuilder;
 use crate::error::{Error, ErrorKind};
-use crate::pool::{DEFAULT_CONNECTION_WINDOW, DEFAULT_STREAM_WINDOW};
+use crate::pool::{DEFAULT_CONNECTION_WINDOW, DEFAULT_STREAM_WINDOW, streams_the_windows_allow};
 
 /// The largest flow-control window HTTP/2 allows (RFC 9113 §6.9.1).
 const MAX_WINDOW: u32 = (1 << 31) - 1;
@@ -40,6 +40,17 @@ impl Default for Connections {
     }
 }
 
+impl Connections {
+    /// The most streams on one HTTP/2 connection: the caller's cap, and no
+    /// more than the windows allow (see the `pool` module).
+    pub(crate) fn http2_max_streams(&self) -> u32 {
+        let windows =
+            streams_the_windows_allow(self.http2_stream_window, self.http2_connection_window);
+        self.http2_max_streams
+            .map_or(windows, |cap| cap.min(windows))
+    }
+}
+
 impl ClientBuilder {
     /// How long to wait for a TCP connection (`None`: no limit).
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
@@ -56,7 +67,8 @@ impl ClientBuilder {
     }
 
     /// The most streams one HTTP/2 connection carries (default: as many as
-    /// the server allows).
+    /// the server allows, up to what the flow-control windows allow —
+    /// connection window ÷ stream window, 256 by default).
     ///
     /// A server announces how many concurrent streams it takes on one
     /// connection (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 256). When
@@ -88,14 +100,15 @@ impl ClientBuilder {
     }
 
     /// The HTTP/2 flow-control window of each stream, in bytes (default
-    /// 256 KiB): the most a server may send ahead of a reader that falls
+    /// 64 KiB): the most a server may send ahead of a reader that falls
     /// behind, per stream.
     ///
-    /// A token stream needs little (a long answer is tens of KiB); the
-    /// window bounds the memory slow readers can cost. Larger windows help
-    /// a single fast stream over a long round trip (window ÷ round trip is
-    /// its top speed). [`build`](Self::build) fails outside 1 KiB to
-    /// 2³¹ − 1.
+    /// A token stream needs little (the server just waits for a reader that
+    /// far behind); the window bounds the memory slow readers can cost. A
+    /// larger one helps a single fast stream over a long round trip (window ÷
+    /// round trip is its top speed), and lowers how many streams a
+    /// connection takes (connection window ÷ stream window).
+    /// [`build`](Self::build) fails outside 1 KiB to 2³¹ − 1.
     pub fn http2_initial_stream_window_size(mut self, bytes: u32) -> Self {
         if !(MIN_STREAM_WINDOW..=MAX_WINDOW).contains(&bytes) {
             return self.fail(Error::new(
@@ -110,13 +123,15 @@ impl ClientBuilder {
     }
 
     /// The HTTP/2 flow-control window of each connection, in bytes (default
-    /// 2 MiB): the most a server may send ahead of its readers on one
-    /// connection, whatever the number of its streams.
+    /// 16 MiB): the most a server may send ahead of all the readers of one
+    /// connection.
     ///
-    /// Several readers that fall behind by a whole stream window each can
-    /// fill it, and then the connection's other streams wait for them: keep
-    /// it a few stream windows large. [`build`](Self::build) fails outside
-    /// 65,535 (HTTP/2's initial window) to 2³¹ − 1.
+    /// Unread data holds it too: were it smaller than the stream windows of
+    /// all a connection's streams, a few readers that fall behind could fill
+    /// it and stall the others. So a connection takes at most connection
+    /// window ÷ stream window streams (256 by default) and the client opens
+    /// another past that. [`build`](Self::build) fails outside 65,535
+    /// (HTTP/2's initial window) to 2³¹ − 1.
     pub fn http2_initial_connection_window_size(mut self, bytes: u32) -> Self {
         if !(MIN_CONNECTION_WINDOW..=MAX_WINDOW).contains(&bytes) {
             return self.fail(Error::new(
@@ -173,5 +188,23 @@ mod tests {
             .pool_idle_timeout(None)
             .build();
         assert!(fine.is_ok());
+    }
+
+    #[test]
+    fn a_connection_takes_no_more_streams_than_its_window_serves() {
+        let defaults = super::Connections::default();
+        assert_eq!(defaults.http2_max_streams(), 256);
+        let capped = super::Connections {
+            http2_max_streams: Some(10),
+            ..super::Connections::default()
+        };
+        assert_eq!(capped.http2_max_streams(), 10);
+        let small = super::Connections {
+            http2_max_streams: Some(1000),
+            http2_stream_window: 1 << 20,
+            http2_connection_window: 65_535,
+            ..super::Connections::default()
+        };
+        assert_eq!(small.http2_max_streams(), 1);
     }
 }
