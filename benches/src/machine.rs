@@ -4,7 +4,9 @@
 //! groups of the results file can be re-measured separately
 //! (`--only client`), possibly on another day, another commit or another
 //! machine: so each group records its own facts, taken at the start of its
-//! run, and the report prints them next to that group's numbers.
+//! run, and the report prints them next to that group's numbers. The load
+//! benchmark's recorded runs (`bench-record-load`) carry the same facts,
+//! taken when they are recorded, right after the runs.
 //!
 //! Everything is read from `/proc` and from two commands (`rustc -V`, `git`);
 //! a fact that cannot be read is recorded as `unknown` (or 0) rather than
@@ -129,7 +131,7 @@ fn memory_kib() -> u64 {
 
 /// A `NAME: N kB` field of a `/proc` file, in KiB, or 0 when it cannot be
 /// read (not Linux).
-pub(crate) fn proc_kib(path: &str, field: &str) -> u64 {
+pub fn proc_kib(path: &str, field: &str) -> u64 {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|text| {

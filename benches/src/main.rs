@@ -40,7 +40,6 @@
 
 mod alloc;
 mod client;
-mod machine;
 mod measure;
 mod report;
 mod sse;
@@ -53,9 +52,9 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use memchr::memmem;
 
-use crate::machine::RunFacts;
 use crate::measure::measure_interleaved;
 use crate::report::{GroupResults, Row};
+use chatstream_bench::machine::{self, RunFacts};
 
 /// The corpora, in the order they are measured.
 const CORPORA: [&str; 3] = ["text", "tools", "azure"];

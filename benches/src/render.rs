@@ -1,6 +1,8 @@
 //! The benchmark report: `BENCHMARKS.md`, the charts in `docs/bench/*.svg`
 //! and the README's benchmark section, generated from the committed results
-//! file `docs/bench/results.json`.
+//! file `docs/bench/results.json` and, when they exist, the load benchmark's
+//! recorded runs (`docs/bench/load-http2.json`, `load-http2-tls.json`; see
+//! [`load`]).
 //!
 //! `cargo xtask bench --report` runs the benchmarks, copies their results
 //! file here and runs the `bench-report` binary, which calls [`render_at`]
@@ -20,11 +22,13 @@
 //! - [`targets`]: the performance targets, computed from the numbers;
 //! - [`charts`] and [`svg`]: which numbers become which bars, and the SVG;
 //! - [`headline`] and [`markdown`]: the ratio tables, `BENCHMARKS.md` and the
-//!   README section.
+//!   README section;
+//! - [`load`]: the load benchmark's recorded runs, read, and their section.
 
 pub mod charts;
 mod format;
 pub mod headline;
+pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod svg;
@@ -32,6 +36,7 @@ pub mod targets;
 
 use std::path::{Path, PathBuf};
 
+pub use load::Load;
 pub use model::Results;
 
 /// The committed results file, relative to the workspace root.
@@ -62,9 +67,10 @@ pub fn workspace_root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
-/// Everything generated from the results file's text `results_json`, with
-/// `readme` (the current README) given its new benchmark section.
-pub fn render(results_json: &str, readme: &str) -> Result<Vec<Output>, String> {
+/// Everything generated from the results file's text `results_json` and
+/// the load benchmark's recorded runs `load`, with `readme` (the current
+/// README) given its new benchmark section.
+pub fn render(results_json: &str, load: &Load, readme: &str) -> Result<Vec<Output>, String> {
     let results = Results::parse(results_json)?;
     let charts = charts::all(&results);
     let links: Vec<(String, String)> = charts
@@ -74,7 +80,7 @@ pub fn render(results_json: &str, readme: &str) -> Result<Vec<Output>, String> {
     let mut outputs = vec![
         Output {
             path: REPORT.to_owned(),
-            contents: markdown::benchmarks(&results, &links),
+            contents: markdown::benchmarks(&results, load, &links),
         },
         Output {
             path: README.to_owned(),
@@ -96,7 +102,8 @@ pub fn render_at(root: &Path) -> Result<Vec<Output>, String> {
     };
     let results = read(RESULTS)?;
     let readme = read(README)?;
-    render(&results, &readme).map_err(|e| format!("{RESULTS}: {e}"))
+    let load = Load::read(root)?;
+    render(&results, &load, &readme).map_err(|e| format!("{RESULTS}: {e}"))
 }
 
 /// `readme` with the lines between the begin and end markers replaced by

@@ -16,8 +16,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::machine::RunFacts;
 use crate::measure::Measured;
+use chatstream_bench::machine::RunFacts;
 
 /// One measured method.
 #[derive(Clone, Debug, Serialize)]
@@ -369,8 +369,8 @@ pub fn write_results(path: &Path, groups: &BTreeMap<&str, GroupResults<'_>>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine;
     use crate::measure::{Measured, Outcome};
+    use chatstream_bench::machine;
     use std::time::Duration;
 
     fn row(group: &'static str, method: &'static str) -> Row {

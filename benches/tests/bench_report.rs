@@ -13,7 +13,8 @@ use std::path::PathBuf;
 
 use chatstream_bench::render::svg::{self, Bar, BarGroup, Chart, Series};
 use chatstream_bench::render::{
-    self as bench_report, Output, Results, charts, markdown, render, replace_block, stale, targets,
+    self as bench_report, Load, Output, Results, charts, markdown, render, replace_block, stale,
+    targets,
 };
 use serde_json::{Value, json};
 
@@ -86,7 +87,7 @@ fn a_target_below_its_goal_is_missed_and_above_it_met() {
             .unwrap();
         assert!((parse.measured - ratio).abs() < 1e-9, "{parse:?}");
         assert_eq!(parse.met(), met, "ratio {ratio}");
-        let report = markdown::benchmarks(&parsed, &[]);
+        let report = markdown::benchmarks(&parsed, &Load::default(), &[]);
         let line = report
             .lines()
             .find(|l| l.contains("| parse: ours ÷ async-openai"))
@@ -213,8 +214,8 @@ fn the_charts_show_the_measured_ratios() {
 #[test]
 fn rendering_is_deterministic_and_only_the_readme_block_changes() {
     let json = results(json!({"types": types_group(1.4)}));
-    let first = render(&json, README).unwrap();
-    assert_eq!(first, render(&json, README).unwrap());
+    let first = render(&json, &Load::default(), README).unwrap();
+    assert_eq!(first, render(&json, &Load::default(), README).unwrap());
     let readme = find(&first, "README.md");
     assert!(readme.starts_with("# x\n\nintro\n\n<!-- bench-report:begin (generated) -->\n"));
     assert!(readme.ends_with("<!-- bench-report:end -->\n\ntail\n"));
@@ -222,14 +223,19 @@ fn rendering_is_deterministic_and_only_the_readme_block_changes() {
     assert!(readme.contains("](docs/bench/types.svg)"));
     assert!(readme.contains("[BENCHMARKS.md](BENCHMARKS.md)"));
     // Rendering its own output again changes nothing.
-    assert_eq!(render(&json, readme).unwrap(), first);
+    assert_eq!(render(&json, &Load::default(), readme).unwrap(), first);
     assert!(replace_block("no markers", "x").is_err());
     assert!(replace_block("<!-- bench-report:begin -->\nno end\n", "x").is_err());
 }
 
 #[test]
 fn a_group_not_measured_is_said_so_and_not_drawn() {
-    let outputs = render(&results(json!({"types": types_group(1.4)})), README).unwrap();
+    let outputs = render(
+        &results(json!({"types": types_group(1.4)})),
+        &Load::default(),
+        README,
+    )
+    .unwrap();
     let paths: Vec<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -240,7 +246,7 @@ fn a_group_not_measured_is_said_so_and_not_drawn() {
     assert!(report.contains("run `cargo xtask bench --only client --report`"));
     assert!(report.contains("| CPU | Test CPU |"));
     // A file of another schema is refused with a clear message.
-    let error = render(r#"[{"group": "client"}]"#, README).unwrap_err();
+    let error = render(r#"[{"group": "client"}]"#, &Load::default(), README).unwrap_err();
     assert!(error.contains("schema"), "{error}");
 }
 

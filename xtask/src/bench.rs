@@ -125,8 +125,9 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
 }
 
 /// Regenerates `BENCHMARKS.md`, `docs/bench/*.svg` and the README section
-/// from the committed `docs/bench/results.json`.
-fn generate_report() -> Result<(), String> {
+/// from the committed `docs/bench/results.json` (and the load benchmark's
+/// recorded runs, `docs/bench/load-http2*.json`).
+pub fn generate_report() -> Result<(), String> {
     run(cargo().args([
         "run",
         "-q",

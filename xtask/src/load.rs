@@ -27,6 +27,20 @@
 //! `target/load/results-http2.json`. Both runs always run; the command fails
 //! if either does.
 //!
+//! # Recording the comparison for the report
+//!
+//! `cargo xtask load --http2 [--tls] --record [ARGS]`, once both runs have
+//! passed, records the side-by-side results in `docs/bench/load-http2.json`
+//! (with `--tls`, `docs/bench/load-http2-tls.json`), adding the date, commit
+//! and machine the way `cargo xtask bench` records them with each group
+//! (the `bench-record-load` binary of `chatstream-bench`), then regenerates
+//! the benchmark report (`cargo xtask bench --report-only`), whose section
+//! on many concurrent streams is made from those files. A failed run
+//! records nothing. The report takes the streams, the chunks per stream and
+//! the streams per connection from the results, but states the server's
+//! pace (one chunk per 100 ms), which they do not carry: so `--record`
+//! refuses `--interval-ms`.
+//!
 //! # The open-files limit
 //!
 //! 10,000 streams are 10,000 sockets in each process, more than the usual
@@ -48,7 +62,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::util::{build_tool_binaries, run, workspace_root};
+use crate::bench::generate_report;
+use crate::util::{build_tool_binaries, cargo, run, workspace_root};
 
 /// Where the results go (relative to the workspace root).
 const RESULTS: &str = "target/load/results.json";
@@ -60,6 +75,10 @@ const RESULTS_HTTP2: &str = "target/load/results-http2.json";
 const RUN_HTTP1: &str = "target/load/run-http1.1.json";
 /// Where `--http2` puts the HTTP/2 run's results.
 const RUN_HTTP2: &str = "target/load/run-http2.json";
+/// Where `--http2 --record` records both runs for the report.
+const RECORDED: &str = "docs/bench/load-http2.json";
+/// Where `--http2 --tls --record` records both runs for the report.
+const RECORDED_TLS: &str = "docs/bench/load-http2-tls.json";
 
 /// Raises the soft open-files limit to the hard one, then runs `$0 "$@"`.
 /// An unlimited hard limit is taken as 1,048,576 (Linux's default
@@ -70,26 +89,23 @@ const RAISE_LIMIT: &str = r#"hard=$(ulimit -H -n); [ "$hard" = unlimited ] && ha
 /// Entry point for `cargo xtask load [ARGS]`: the `load` binary's arguments
 /// (`--streams N`, `--chunks M`, `--interval-ms T`, `--hold-ms H`,
 /// `--open-concurrency K`, `--tls`, `--max-concurrent-streams S`, `--bare`),
-/// and `--http2`, which compares an HTTP/1.1 run with an HTTP/2 one.
+/// and `--http2`, which compares an HTTP/1.1 run with an HTTP/2 one, with
+/// `--record` to record that comparison for the report.
 pub fn run_load(args: &[String]) -> Result<(), String> {
-    if args
-        .iter()
-        .any(|arg| ["--json", "--url", "--compare"].contains(&arg.as_str()))
-    {
-        return Err(
-            "`cargo xtask load` chooses --json, starts the server itself and compares runs \
-             with --http2"
-                .to_owned(),
-        );
-    }
-    let http2 = args.iter().any(|arg| arg == "--http2");
-    if http2 && args.iter().any(|arg| arg == "--bare") {
-        return Err("--bare reads plain HTTP/1.1 only: it cannot be compared with --http2".into());
-    }
+    check_args(args)?;
     build_tool_binaries(&["mock-server", "load"])?;
-    if http2 {
-        let common: Vec<String> = args.iter().filter(|a| *a != "--http2").cloned().collect();
-        return compare_protocols(&common);
+    if args.iter().any(|arg| arg == "--http2") {
+        let common: Vec<String> = args
+            .iter()
+            .filter(|a| !["--http2", "--record"].contains(&a.as_str()))
+            .cloned()
+            .collect();
+        compare_protocols(&common)?;
+        return if args.iter().any(|arg| arg == "--record") {
+            record(args.iter().any(|arg| arg == "--tls"))
+        } else {
+            Ok(())
+        };
     }
     let results = if args.iter().any(|arg| arg == "--bare") {
         RESULTS_BARE
@@ -98,6 +114,54 @@ pub fn run_load(args: &[String]) -> Result<(), String> {
     };
     run(&mut load(args, results))
         .map_err(|e| format!("{e}\n(the figures are in {results} when the benchmark got that far)"))
+}
+
+/// Refuses the arguments `cargo xtask load` chooses itself and those that
+/// do not go together.
+fn check_args(args: &[String]) -> Result<(), String> {
+    let has = |flag: &str| args.iter().any(|arg| arg == flag);
+    if ["--json", "--url", "--compare"].into_iter().any(has) {
+        return Err(
+            "`cargo xtask load` chooses --json, starts the server itself and compares runs \
+             with --http2"
+                .to_owned(),
+        );
+    }
+    if has("--http2") && has("--bare") {
+        return Err("--bare reads plain HTTP/1.1 only: it cannot be compared with --http2".into());
+    }
+    if has("--record") && !has("--http2") {
+        return Err("--record records the comparison of --http2: add --http2".into());
+    }
+    if has("--record") && has("--interval-ms") {
+        return Err(
+            "--record publishes runs at the report's pace (one chunk per 100 ms), which the \
+             results do not carry: drop --interval-ms"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// Copies both runs' results, with the facts of the machine, to
+/// `docs/bench` for the report (`tls`: the runs were over TLS), then
+/// regenerates the report.
+fn record(tls: bool) -> Result<(), String> {
+    let recorded = if tls { RECORDED_TLS } else { RECORDED };
+    let root = workspace_root();
+    run(cargo()
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "chatstream-bench",
+            "--bin",
+            "bench-record-load",
+            "--",
+        ])
+        .arg(root.join(RESULTS_HTTP2))
+        .arg(root.join(recorded)))?;
+    generate_report()
 }
 
 /// The HTTP/1.1 run, then the HTTP/2 run, with the same `args`; then both

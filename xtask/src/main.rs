@@ -31,7 +31,9 @@
 //!   one client process against the loopback mock server in another;
 //!   chunks delivered vs sent, errors, wall time, RSS per idle open stream.
 //!   With `--http2 [--max-concurrent-streams S]`, an HTTP/1.1 run and an
-//!   HTTP/2 run of the same streams, side by side.
+//!   HTTP/2 run of the same streams, side by side; `--record` then records
+//!   both in `docs/bench/load-http2.json` (`--tls`: `load-http2-tls.json`)
+//!   with the machine's facts and regenerates `BENCHMARKS.md`.
 //! - `sync-data [--check] [--from DIR]` — copy the shared fixture corpus and SSE
 //!   vectors (default `../shared`) into `tests/data`, or with `--check` only
 //!   report what differs.
@@ -89,6 +91,7 @@ commands:
                           publishes docs/bench/results.json and regenerates
                           BENCHMARKS.md, docs/bench/*.svg and the README section
   bench --report-only     regenerate that report from docs/bench/results.json
+                          (and the recorded load runs, docs/bench/load-http2*.json)
   compat [--check]        regenerate the README's provider compatibility table
                           from tests/data/fixtures (--check: fail if stale)
   ci                      run the CI checks (tests in each feature set, fmt, clippy,
@@ -106,8 +109,11 @@ commands:
                           N concurrent paced streams (default 10000 × 200 chunks,
                           one per 100 ms) against the mock server in another
                           process: lost chunks, errors, RSS per idle stream
-  load --http2 [--max-concurrent-streams S] [--tls] [ARGS]
+  load --http2 [--max-concurrent-streams S] [--tls] [--record] [ARGS]
                           the same streams over HTTP/1.1 then HTTP/2 (S streams
-                          per server connection, default 100), side by side
+                          per server connection, default 100), side by side;
+                          --record: once both pass, record them in
+                          docs/bench/load-http2.json (--tls: load-http2-tls.json)
+                          with the machine's facts and regenerate BENCHMARKS.md
   sync-data [--check] [--from DIR]
                           copy ../shared fixtures and SSE vectors into tests/data";

@@ -1,11 +1,14 @@
 //! `bench-report`: writes `BENCHMARKS.md`, `docs/bench/*.svg` and the
-//! README's benchmark section from `docs/bench/results.json`.
+//! README's benchmark section from `docs/bench/results.json` and, when they
+//! exist, the load benchmark's recorded runs (`docs/bench/load-http2.json`,
+//! `docs/bench/load-http2-tls.json`).
 //!
 //! ```text
 //! bench-report [--check] [--root DIR]
 //! ```
 //!
-//! Run by `cargo xtask bench --report` (after a benchmark run) and
+//! Run by `cargo xtask bench --report` (after a benchmark run),
+//! `cargo xtask load --http2 --record` (after the load runs) and
 //! `cargo xtask bench --report-only`. With `--check` it writes nothing and
 //! exits 1, naming the files, if any would change: the same check as
 //! `benches/tests/bench_report.rs`, for use without the test harness. `--root`

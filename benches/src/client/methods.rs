@@ -123,7 +123,7 @@ pub(super) fn to_report(measured: Measured) -> Report {
 
 /// The peak resident set of this process so far, in KiB (`VmHWM`), or 0.
 pub(super) fn peak_rss_kb() -> u64 {
-    crate::machine::proc_kib("/proc/self/status", "VmHWM:")
+    chatstream_bench::machine::proc_kib("/proc/self/status", "VmHWM:")
 }
 
 pub(super) fn our_client(rt: &Runtime, url: &str) -> Result<chatstream::Client, String> {

@@ -62,6 +62,17 @@ pub fn micros(value: f64) -> String {
     format!("{value:.1} µs")
 }
 
+/// Seconds with two decimals: `0.73 s`.
+pub fn seconds(value: f64) -> String {
+    format!("{value:.2} s")
+}
+
+/// Resident memory given in bytes, as the report's megabytes (MiB, like
+/// the client's peak RSS): `200.0 MB`.
+pub fn rss_bytes(bytes: u64) -> String {
+    megabytes(bytes as f64 / (1024.0 * 1024.0))
+}
+
 /// Memory given in KiB, as GiB with one decimal (`23.5 GiB`), or `unknown`.
 pub fn memory_kib(kib: u64) -> String {
     if kib == 0 {
@@ -128,5 +139,7 @@ mod tests {
         assert_eq!(count(1_000), "1,000");
         assert_eq!(percent(2.44), "+2.4 %");
         assert_eq!(memory_kib(24_684_084), "23.5 GiB");
+        assert_eq!(seconds(0.7274657), "0.73 s");
+        assert_eq!(rss_bytes(209_752_064), "200.0 MB");
     }
 }

@@ -155,11 +155,6 @@ impl Group {
                     .collect()
             })
             .unwrap_or_default();
-        let empty = Map::new();
-        let machine = object
-            .get("machine")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
         Ok(Self {
             name: name.to_owned(),
             date: text_or_unknown(object, "date"),
@@ -170,19 +165,7 @@ impl Group {
                 .unwrap_or(false),
             runs: object.get("runs").and_then(Value::as_u64).unwrap_or(0),
             chunks: object.get("chunks").and_then(Value::as_u64).unwrap_or(0),
-            machine: Machine {
-                cpu: text_or_unknown(machine, "cpu"),
-                logical_cores: machine
-                    .get("logical_cores")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0),
-                memory_kib: machine
-                    .get("memory_kib")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0),
-                kernel: text_or_unknown(machine, "kernel"),
-                rustc: text_or_unknown(machine, "rustc"),
-            },
+            machine: Machine::parse(object),
             settings,
             rows,
         })
@@ -235,10 +218,27 @@ impl Group {
 
     /// `commit`, with ` (modified)` when the tree was dirty.
     pub fn commit_text(&self) -> String {
-        if self.dirty {
-            format!("{} (modified)", self.commit)
-        } else {
-            self.commit.clone()
+        commit_text(&self.commit, self.dirty)
+    }
+}
+
+impl Machine {
+    /// The `machine` object of `object` (a group, or any file that records
+    /// the facts the same way); a fact that is missing reads `unknown` (or
+    /// 0), as does a missing `machine`.
+    pub fn parse(object: &Map<String, Value>) -> Self {
+        let empty = Map::new();
+        let machine = object
+            .get("machine")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let number = |key: &str| machine.get(key).and_then(Value::as_u64).unwrap_or(0);
+        Machine {
+            cpu: text_or_unknown(machine, "cpu"),
+            logical_cores: number("logical_cores"),
+            memory_kib: number("memory_kib"),
+            kernel: text_or_unknown(machine, "kernel"),
+            rustc: text_or_unknown(machine, "rustc"),
         }
     }
 }
@@ -248,25 +248,10 @@ impl Row {
         let object = value
             .as_object()
             .ok_or_else(|| format!("{at}: not an object"))?;
-        let text = |key: &str| {
-            object
-                .get(key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| format!("{at}.{key}: missing or not a string"))
-        };
-        let number = |key: &str| {
-            object
-                .get(key)
-                .and_then(Value::as_f64)
-                .ok_or_else(|| format!("{at}.{key}: missing or not a number"))
-        };
-        let count = |key: &str| {
-            object
-                .get(key)
-                .and_then(Value::as_u64)
-                .ok_or_else(|| format!("{at}.{key}: missing or not a count"))
-        };
+        let text =
+            |key: &str| required(object, at, key, "a string", Value::as_str).map(str::to_owned);
+        let number = |key: &str| required(object, at, key, "a number", Value::as_f64);
+        let count = |key: &str| required(object, at, key, "a count", Value::as_u64);
         let optional = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
         let metrics = object
             .get("metrics")
@@ -300,7 +285,33 @@ impl Row {
     }
 }
 
-fn text_or_unknown(object: &Map<String, Value>, key: &str) -> String {
+/// The field `key` of `object` (found at `at` in the file) read by `read`,
+/// or an error naming its path and the `kind` of value expected.
+pub(super) fn required<'a, T>(
+    object: &'a Map<String, Value>,
+    at: &str,
+    key: &str,
+    kind: &str,
+    read: impl FnOnce(&'a Value) -> Option<T>,
+) -> Result<T, String> {
+    object
+        .get(key)
+        .and_then(read)
+        .ok_or_else(|| format!("{at}.{key}: missing or not {kind}"))
+}
+
+/// `commit`, with ` (modified)` when the tree was `dirty`.
+pub(super) fn commit_text(commit: &str, dirty: bool) -> String {
+    if dirty {
+        format!("{commit} (modified)")
+    } else {
+        commit.to_owned()
+    }
+}
+
+/// The text field `key` of `object`, or `unknown` when it is missing or
+/// empty.
+pub(super) fn text_or_unknown(object: &Map<String, Value>, key: &str) -> String {
     object
         .get(key)
         .and_then(Value::as_str)

@@ -68,8 +68,13 @@ impl Target {
 
     /// `met` or `**missed**` (bold in Markdown, so a miss stands out).
     pub fn verdict(&self) -> &'static str {
-        if self.met() { "met" } else { "**missed**" }
+        verdict(self.met())
     }
+}
+
+/// `met` or `**missed**`, as every target of the report reads.
+pub fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**missed**" }
 }
 
 /// Every target of every group present in `results`, in report order.
