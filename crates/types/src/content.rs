@@ -369,7 +369,8 @@ impl Kind {
             Kind::ImageUrl => field.as_object().is_some_and(|object| {
                 object.get("url").is_some_and(Value::is_string)
                     && object.get("detail").is_none_or(|detail| {
-                        detail.is_null() || matches!(detail.as_str(), Some("auto" | "low" | "high"))
+                        detail.is_null()
+                            || matches!(detail.as_str(), Some("auto" | "low" | "high" | "original"))
                     })
             }),
             Kind::InputAudio => field.as_object().is_some_and(|object| {
@@ -460,6 +461,8 @@ pub enum ImageDetail {
     Low,
     /// `high`
     High,
+    /// `original`: the image at its own resolution.
+    Original,
 }
 
 /// Base64 audio input (`input_audio` part).

@@ -115,16 +115,29 @@ string_enum! {
         High => "high",
         /// `xhigh`
         Xhigh => "xhigh",
+        /// `max`
+        Max => "max",
     }
 }
 
 string_enum! {
     /// How long a cached prompt prefix is kept (`prompt_cache_retention`).
     pub enum PromptCacheRetention {
-        /// `in-memory`: minutes, the default.
-        InMemory => "in-memory",
+        /// `in_memory`: minutes, the default. The API's first spelling,
+        /// `in-memory`, reads as this too.
+        InMemory => "in_memory" | "in-memory",
         /// `24h`: up to a day.
         Hours24 => "24h",
+    }
+}
+
+string_enum! {
+    /// How a prompt is cached (`prompt_cache_options.mode`).
+    pub enum PromptCacheMode {
+        /// `implicit`: the provider decides.
+        Implicit => "implicit",
+        /// `explicit`: up to the parts marked with a breakpoint.
+        Explicit => "explicit",
     }
 }
 

@@ -92,8 +92,8 @@ pub use content_filter::{
     ContentFilterResults, DetectionResult, PromptFilterResult, SeverityResult,
 };
 pub use enums::{
-    FilterSeverity, FinishReason, PromptCacheRetention, ReasoningEffort, Role, ServiceTier,
-    ToolType, Verbosity,
+    FilterSeverity, FinishReason, PromptCacheMode, PromptCacheRetention, ReasoningEffort, Role,
+    ServiceTier, ToolType, Verbosity,
 };
 pub use error::{ApiError, ErrorCode, ErrorResponse, InnerError};
 pub use logprobs::{ChoiceLogprobs, TokenLogprob, TopLogprob};
@@ -101,7 +101,8 @@ pub use message::ChatCompletionMessage;
 pub use parse_limits::{ParseError, ParseLimit, ParseLimits};
 pub use parser::{ChunkParser, StreamPayload};
 pub use request::{
-    AudioOutput, ChatCompletionRequest, Prediction, Stop, StreamOptions, WebSearchOptions,
+    AudioOutput, ChatCompletionRequest, Prediction, PromptCacheOptions, Stop, StreamOptions, Voice,
+    WebSearchOptions,
 };
 pub use shared_str::SharedStr;
 pub use tool::{

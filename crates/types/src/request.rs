@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::{
-    ChatCompletionMessage, Content, FunctionDefinition, MessageAudio, PromptCacheRetention,
-    ReasoningEffort, ResponseFormat, ServiceTier, Tool, ToolChoice, Verbosity,
+    ChatCompletionMessage, Content, FunctionDefinition, MessageAudio, PromptCacheMode,
+    PromptCacheRetention, ReasoningEffort, ResponseFormat, ServiceTier, Tool, ToolChoice,
+    Verbosity,
 };
 
 /// Where generation stops (`stop`): one sequence, or several (OpenAI takes
@@ -191,9 +192,13 @@ pub struct ChatCompletionRequest {
     /// A key to improve prompt-cache hits across similar requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
-    /// How long a cached prompt prefix is kept (`in-memory` or `24h`).
+    /// How long a cached prompt prefix is kept (`in_memory` or `24h`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_cache_retention: Option<PromptCacheRetention>,
+    /// Implicit or explicit prompt caching, and how long an explicit cache
+    /// entry lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_options: Option<PromptCacheOptions>,
     /// Whether OpenAI stores the completion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
@@ -247,12 +252,95 @@ pub struct StreamOptions {
 }
 
 /// Audio output settings (`audio`).
+///
+/// ```
+/// use chatstream_types::{AudioOutput, Voice};
+///
+/// let built_in = AudioOutput::new("alloy", "mp3");
+/// assert_eq!(serde_json::to_value(&built_in)?["voice"], "alloy");
+/// let custom = AudioOutput::new(Voice::custom("voice_123"), "wav");
+/// assert_eq!(serde_json::to_value(&custom)?["voice"]["id"], "voice_123");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AudioOutput {
-    /// The voice (`alloy`, `verse`, …).
-    pub voice: String,
-    /// The format (`wav`, `mp3`, `flac`, `opus`, `pcm16`).
+    /// The voice: a built-in one by name (`alloy`, `verse`, `marin`, …) or a
+    /// custom one by id.
+    pub voice: Voice,
+    /// The format (`wav`, `aac`, `mp3`, `flac`, `opus`, `pcm16`).
     pub format: String,
+}
+
+impl AudioOutput {
+    /// Audio in `voice` and `format`.
+    pub fn new(voice: impl Into<Voice>, format: impl Into<String>) -> Self {
+        AudioOutput {
+            voice: voice.into(),
+            format: format.into(),
+        }
+    }
+}
+
+/// The voice of audio output: a built-in voice's name, or a custom voice's
+/// id (`{"id": "voice_…"}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Voice {
+    /// A built-in voice, by name.
+    Named(String),
+    /// A custom voice, by id.
+    Custom {
+        /// The custom voice's id.
+        id: String,
+    },
+}
+
+impl Voice {
+    /// A custom voice, by id.
+    pub fn custom(id: impl Into<String>) -> Self {
+        Voice::Custom { id: id.into() }
+    }
+}
+
+impl Default for Voice {
+    fn default() -> Self {
+        Voice::Named(String::new())
+    }
+}
+
+impl From<&str> for Voice {
+    fn from(name: &str) -> Self {
+        Voice::Named(name.to_owned())
+    }
+}
+
+impl From<String> for Voice {
+    fn from(name: String) -> Self {
+        Voice::Named(name)
+    }
+}
+
+/// Prompt caching (`prompt_cache_options`): implicit (the provider decides
+/// what to cache) or explicit (up to the parts marked with a
+/// `prompt_cache_breakpoint`), and the life of an explicit entry.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PromptCacheOptions {
+    /// `implicit` or `explicit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<PromptCacheMode>,
+    /// How long an explicit entry lives (`30m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+}
+
+impl PromptCacheOptions {
+    /// Explicit caching, entries kept for `ttl` (`"30m"`).
+    pub fn explicit(ttl: impl Into<String>) -> Self {
+        PromptCacheOptions {
+            mode: Some(PromptCacheMode::Explicit),
+            ttl: Some(ttl.into()),
+        }
+    }
 }
 
 /// Predicted output (`prediction`).
@@ -393,6 +481,8 @@ impl ChatCompletionRequest {
         stop: Stop,
         /// Sets `prompt_cache_retention`.
         prompt_cache_retention: PromptCacheRetention,
+        /// Sets `prompt_cache_options`.
+        prompt_cache_options: PromptCacheOptions,
         /// Sets `response_format`.
         response_format: ResponseFormat,
         /// Sets `tool_choice`.

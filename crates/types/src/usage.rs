@@ -54,6 +54,9 @@ pub struct PromptTokensDetails {
     /// Image input tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_tokens: Option<u64>,
+    /// Tokens written to the prompt cache (billed apart from reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_write_tokens: Option<u64>,
     /// Fields this crate does not name, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -64,6 +67,7 @@ lenient_struct!(PromptTokensDetails, "prompt token details" {
     audio_tokens: "audio_tokens",
     text_tokens: "text_tokens",
     image_tokens: "image_tokens",
+    cache_write_tokens: "cache_write_tokens",
 });
 
 /// A breakdown of completion tokens.

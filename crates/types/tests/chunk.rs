@@ -114,7 +114,8 @@ fn unknown_fields_are_kept_at_every_level() {
     assert_eq!(usage.extra["cost"], 0.5);
     let details = usage.prompt_tokens_details.as_ref().unwrap();
     assert_eq!(details.cached_tokens, Some(1));
-    assert_eq!(details.extra["cache_write_tokens"], 4);
+    assert_eq!(details.cache_write_tokens, Some(4));
+    assert!(details.extra.is_empty());
 }
 
 #[test]

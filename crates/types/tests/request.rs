@@ -245,7 +245,9 @@ fn a_request_round_trips() {
 /// values, and sent again as they came.
 #[test]
 fn current_api_values_are_typed_and_round_trip() {
-    use chatstream_types::{PromptCacheRetention, ResponseFormat, ServiceTier, Stop, ToolChoice};
+    use chatstream_types::{
+        PromptCacheMode, PromptCacheRetention, ResponseFormat, ServiceTier, Stop, ToolChoice,
+    };
 
     let body = serde_json::json!({
         "model": "gpt-5.2",
@@ -254,6 +256,7 @@ fn current_api_values_are_typed_and_round_trip() {
         "reasoning_effort": "xhigh",
         "service_tier": "priority",
         "prompt_cache_retention": "24h",
+        "prompt_cache_options": {"mode": "explicit", "ttl": "30m"},
         "response_format": {"type": "regex", "regex": "[a-z]+"},
         "tool_choice": {"type": "allowed_tools", "allowed_tools": {"mode": "required",
             "tools": [{"type": "custom", "custom": {"name": "run_sql"}}]}},
@@ -267,6 +270,9 @@ fn current_api_values_are_typed_and_round_trip() {
         request.prompt_cache_retention,
         Some(PromptCacheRetention::Hours24)
     );
+    let cache = request.prompt_cache_options.as_ref().unwrap();
+    assert_eq!(cache.mode, Some(PromptCacheMode::Explicit));
+    assert_eq!(cache.ttl.as_deref(), Some("30m"));
     assert!(matches!(
         request.response_format,
         Some(ResponseFormat::Other(_))
@@ -278,6 +284,23 @@ fn current_api_values_are_typed_and_round_trip() {
     let tools = request.tools.as_ref().unwrap();
     assert_eq!(tools[0].custom.as_ref().unwrap().name, "run_sql");
     assert_eq!(serde_json::to_value(&request).unwrap(), body);
+
+    // The first spelling of the in-memory retention reads as the typed
+    // value, which is sent as the API spells it now; `max` effort is typed.
+    let old: ChatCompletionRequest = serde_json::from_value(serde_json::json!({
+        "model": "m", "messages": [], "prompt_cache_retention": "in-memory",
+        "reasoning_effort": "max"
+    }))
+    .unwrap();
+    assert_eq!(
+        old.prompt_cache_retention,
+        Some(PromptCacheRetention::InMemory)
+    );
+    assert_eq!(old.reasoning_effort, Some(ReasoningEffort::Max));
+    assert_eq!(
+        serde_json::to_value(&old).unwrap()["prompt_cache_retention"],
+        "in_memory"
+    );
 
     let custom: ToolChoice =
         serde_json::from_value(serde_json::json!({"type": "custom", "custom": {"name": "x"}}))
@@ -305,4 +328,33 @@ fn newer_usage_details_are_typed() {
     assert!(prompt.extra.is_empty());
     let completion = usage.completion_tokens_details.as_ref().unwrap();
     assert_eq!(completion.text_tokens, Some(5));
+}
+
+/// A custom voice by id, and an image at its original resolution, are typed
+/// and sent back as they came.
+#[test]
+fn custom_voices_and_original_image_detail_are_typed() {
+    use chatstream_types::{ContentPart, ImageDetail, Voice};
+
+    let body = serde_json::json!({
+        "model": "gpt-audio",
+        "messages": [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "original"}}
+        ]}],
+        "audio": {"voice": {"id": "voice_123"}, "format": "aac"}
+    });
+    let request: ChatCompletionRequest = serde_json::from_value(body.clone()).unwrap();
+    let audio = request.audio.as_ref().unwrap();
+    assert_eq!(audio.voice, Voice::custom("voice_123"));
+    let Some(chatstream_types::Content::Parts(parts)) = &request.messages[0].content else {
+        panic!("parts expected");
+    };
+    assert!(matches!(
+        &parts[0],
+        ContentPart::ImageUrl { image_url } if image_url.detail == Some(ImageDetail::Original)
+    ));
+    assert_eq!(serde_json::to_value(&request).unwrap(), body);
+    let named: chatstream_types::AudioOutput =
+        serde_json::from_value(serde_json::json!({"voice": "marin", "format": "mp3"})).unwrap();
+    assert_eq!(named.voice, Voice::from("marin"));
 }

@@ -137,12 +137,14 @@ macro_rules! lenient_struct {
 /// (including `""`) kept as `Other(String)`, so a provider's new value never
 /// fails a parse and is never lost. Known values parse without allocating
 /// (and, in [`Format::Json`](super::Format::Json), without a UTF-8
-/// check).
+/// check). A variant may list older spellings after its own
+/// (`InMemory => "in_memory" | "in-memory"`): they parse to it, and it is
+/// always written with the first.
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
         pub enum $ty:ident {
-            $($(#[$vmeta:meta])* $variant:ident => $text:literal),* $(,)?
+            $($(#[$vmeta:meta])* $variant:ident => $text:literal $(| $alias:literal)*),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -165,7 +167,7 @@ macro_rules! string_enum {
 
             /// The variant whose text is `bytes`, if any.
             fn known(bytes: &[u8]) -> Option<Self> {
-                $(if bytes == $text.as_bytes() {
+                $(if bytes == $text.as_bytes() $(|| bytes == $alias.as_bytes())* {
                     return Some(Self::$variant);
                 })*
                 None
