@@ -15,7 +15,8 @@
 //! leaves pid files that the next run uses to stop its leftovers.
 //!
 //! Tiers: `fast` (fakellm, the LiteLLM proxy with fakellm as an upstream,
-//! @dwmkerr/mock-llm), `model` (llama-cpp-python's server with Gemma 3 270M),
+//! @dwmkerr/mock-llm, Hypercorn as an HTTP/2 server limiting each
+//! connection to 10 streams), `model` (llama-cpp-python's server with Gemma 3 270M),
 //! `all` (both).
 
 use std::fs;
@@ -39,6 +40,7 @@ pub(super) const LITELLM_VERSION: &str = "1.108.7";
 /// 500 with a text body instead of a 401.
 pub(super) const PRISMA_VERSION: &str = "0.15.0";
 pub(super) const MOCK_LLM_VERSION: &str = "0.1.29";
+pub(super) const HYPERCORN_VERSION: &str = "0.18.0";
 pub(super) const LLAMA_CPP_PYTHON_VERSION: &str = "0.3.36";
 pub(super) const GEMMA_PACKAGE_VERSION: &str = "1.0.0";
 pub(super) const GGUF_NAME: &str = "gemma-3-270m-q4_k_m.gguf";
@@ -49,12 +51,13 @@ pub(super) const FAKELLM_PORT: u16 = 19999;
 pub(super) const LITELLM_PORT: u16 = 14000;
 pub(super) const MOCK_LLM_PORT: u16 = 16556;
 pub(super) const LLAMA_PORT: u16 = 18080;
+pub(super) const HYPERCORN_PORT: u16 = 18443;
 
 /// The key in `llama-cpp-python-config.json`.
 pub(super) const LLAMA_KEY: &str = "sk-llama-test";
 
 /// The tests of a tier are those whose names start with these prefixes.
-pub(super) const FAST_TESTS: &[&str] = &["fakellm_", "litellm_", "mockllm_"];
+pub(super) const FAST_TESTS: &[&str] = &["fakellm_", "litellm_", "mockllm_", "hypercorn_"];
 pub(super) const MODEL_TESTS: &[&str] = &["llama_"];
 /// Tests whose names hold this document a known client bug: they are marked
 /// `#[ignore = "bug: …"]` and would fail under `--ignored`, so they are skipped.
@@ -135,6 +138,13 @@ pub fn run_e2e(args: &[String]) -> Result<(), String> {
             &[],
         )?;
         install_mock_llm(&cache, &mut report)?;
+        install_python(
+            &cache,
+            &mut report,
+            "hypercorn",
+            &[("hypercorn", HYPERCORN_VERSION)],
+            &[],
+        )?;
     }
     if tier.model() {
         install_python(
@@ -234,6 +244,31 @@ pub fn run_e2e(args: &[String]) -> Result<(), String> {
                 },
             )?;
             env.push(("CHATSTREAM_E2E_MOCKLLM", base_url(MOCK_LLM_PORT)));
+
+            // The app is a module of the configs' folder (on the path for
+            // Hypercorn's worker process too); the config file holds the
+            // port and the stream limit.
+            let venv = cache.join("venvs/hypercorn");
+            let mut hypercorn = command(venv.join("bin/hypercorn"));
+            hypercorn
+                .args([
+                    "--config",
+                    &path_arg(&configs.join("hypercorn.toml")),
+                    "h2_slow_stream:app",
+                ])
+                .env("PYTHONPATH", &configs);
+            servers.start(
+                &mut report,
+                Spec {
+                    name: "hypercorn",
+                    port: HYPERCORN_PORT,
+                    command: &mut hypercorn,
+                    health: "/health",
+                    health_key: None,
+                    deadline: Duration::from_secs(60),
+                },
+            )?;
+            env.push(("CHATSTREAM_E2E_HYPERCORN", base_url(HYPERCORN_PORT)));
         }
         if tier.model() {
             // The config names the model as MODEL_DIR/…: write a copy with

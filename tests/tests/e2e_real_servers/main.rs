@@ -1,7 +1,8 @@
 //! The real `chatstream::Client` against independent OpenAI-compatible
 //! servers that others wrote, on loopback: fakellm (PyPI), the LiteLLM proxy
-//! (PyPI; mock models and fakellm as an upstream), @dwmkerr/mock-llm (npm) and
-//! llama-cpp-python's server with a real model (Gemma 3 270M).
+//! (PyPI; mock models and fakellm as an upstream), @dwmkerr/mock-llm (npm),
+//! llama-cpp-python's server with a real model (Gemma 3 270M), and Hypercorn
+//! (PyPI) as an HTTP/2 server that limits its connections' streams.
 //!
 //! Run them with `cargo xtask e2e [--tier fast|model|all]`: it installs the
 //! servers (cached outside the clone), starts them with the configs in
@@ -11,7 +12,7 @@
 //! passes without its server).
 //!
 //! One module per server. Test names start with the server they need (`fakellm_`, `litellm_`,
-//! `mockllm_`, `llama_`): that is how the xtask picks a tier. A test that
+//! `mockllm_`, `hypercorn_`, `llama_`): that is how the xtask picks a tier. A test that
 //! pins a known client bug would be named `…known_bug…` and marked
 //! `#[ignore = "bug: …"]`; the xtask skips those. The expected
 //! values come from the configs and from what each server really sends
@@ -219,6 +220,7 @@ fn assert_generic_fakellm_answer(text: &str) {
 }
 
 mod fakellm;
+mod hypercorn;
 mod litellm;
 mod llama;
 mod mockllm;
