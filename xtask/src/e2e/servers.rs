@@ -200,7 +200,7 @@ impl Servers {
                 let _ = server.child.kill();
                 let _ = server.child.wait();
             }
-            if group_alive(pid) {
+            if !group_gone_within(pid, Duration::from_secs(5)) {
                 failures.push(format!("{} (process group {pid})", server.name));
             }
             let _ = fs::remove_file(&server.pid_file);
@@ -236,6 +236,20 @@ pub(super) fn kill_group(pgid: u32, signal: &str) {
 
 /// Whether any process is still in the group (signal 0 checks without
 /// sending).
+/// Waits up to `limit` for the process group to be gone. A killed child
+/// whose leader exited first (Hypercorn's worker) is reparented and stays a
+/// zombie until its new parent reaps it: that takes a moment, not forever.
+fn group_gone_within(pgid: u32, limit: Duration) -> bool {
+    let until = Instant::now() + limit;
+    while group_alive(pgid) {
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
 pub(super) fn group_alive(pgid: u32) -> bool {
     Command::new("kill")
         .args(["-0", "--"])
