@@ -20,6 +20,7 @@
 
 pub mod compat;
 pub mod corpus;
+pub mod load_targets;
 pub mod mock;
 pub mod mock_process;
 pub mod process;

@@ -31,13 +31,6 @@ pub const PLAIN: &str = "docs/bench/load-http2.json";
 /// The recorded runs over TLS, relative to the workspace root.
 pub const TLS: &str = "docs/bench/load-http2-tls.json";
 
-/// The target for the memory of one idle open stream over HTTP/1.1, where
-/// every stream has a connection of its own.
-pub const TARGET_HTTP1_BYTES: u64 = 16 * 1024;
-/// The target for the memory of one idle open stream over HTTP/2, where
-/// streams share connections.
-pub const TARGET_HTTP2_BYTES: u64 = 8 * 1024;
-
 /// The recorded comparisons: plain first, then over TLS, each if present.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Load {
@@ -204,11 +197,7 @@ impl Run {
 
     /// The memory target of one idle open stream over this run's protocol.
     pub fn target_bytes_per_stream(&self) -> u64 {
-        if self.http2 {
-            TARGET_HTTP2_BYTES
-        } else {
-            TARGET_HTTP1_BYTES
-        }
+        chatstream_testkit::load_targets::bytes_per_stream(self.http2)
     }
 
     /// Whether the memory per idle open stream meets its target.

@@ -91,6 +91,19 @@ pub(crate) fn streams_the_windows_allow(stream_window: u32, connection_window: u
     (connection_window / stream_window.max(1)).max(1)
 }
 
+/// A hyper-util client for slot `index`, its connections reporting to
+/// `book`.
+fn slot_client(
+    builder: &Builder,
+    connector: &Connector,
+    book: &Arc<Book>,
+    index: usize,
+    http2_only: bool,
+) -> HyperClient<SlotConnector, RequestBody> {
+    let connector = SlotConnector::new(connector.clone(), Arc::clone(book), index, http2_only);
+    builder.build(connector)
+}
+
 /// The connections of one client.
 pub(crate) struct Pool {
     book: Arc<Book>,
@@ -124,9 +137,8 @@ impl Pool {
         max_streams: u32,
     ) -> Pool {
         let book = Arc::new(Book::new(max_streams, plain_http1));
-        let first = SlotConnector::new(connector.clone(), Arc::clone(&book), 0, http2_only);
         Pool {
-            first: builder.build(first),
+            first: slot_client(&builder, &connector, &book, 0, http2_only),
             book,
             builder,
             connector,
@@ -139,13 +151,14 @@ impl Pool {
     fn slot(&self, slot: usize) -> HyperClient<SlotConnector, RequestBody> {
         let mut more = self.more.lock().unwrap_or_else(PoisonError::into_inner);
         while more.len() < slot {
-            let connector = SlotConnector::new(
-                self.connector.clone(),
-                Arc::clone(&self.book),
+            let client = slot_client(
+                &self.builder,
+                &self.connector,
+                &self.book,
                 more.len() + 1,
                 self.http2_only,
             );
-            more.push(self.builder.build(connector));
+            more.push(client);
         }
         // In bounds: the loop above made it so (slot ≥ 1, more.len() ≥ slot).
         more[slot - 1].clone()

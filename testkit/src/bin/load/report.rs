@@ -27,13 +27,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::server::ServerStats;
+use chatstream_testkit::load_targets;
 use chatstream_testkit::process::Memory;
-
-/// The target for the memory of one idle open stream over HTTP/1.1.
-pub(crate) const TARGET_BYTES_PER_STREAM: u64 = 16 * 1024;
-
-/// The target for the memory of one idle open stream over HTTP/2.
-pub(crate) const TARGET_BYTES_PER_STREAM_HTTP2: u64 = 8 * 1024;
 
 /// The widest first-chunk spread of a run whose streams were all open at
 /// once (opening 10,000 HTTP/1.1 streams takes about 1 s here, and the
@@ -254,11 +249,7 @@ impl Results {
 
     /// The memory target of one idle open stream for the protocol asked for.
     pub(crate) fn target_bytes_per_stream(&self) -> u64 {
-        if self.asked.is_some_and(|asked| asked.http2) {
-            TARGET_BYTES_PER_STREAM_HTTP2
-        } else {
-            TARGET_BYTES_PER_STREAM
-        }
+        load_targets::bytes_per_stream(self.asked.is_some_and(|asked| asked.http2))
     }
 
     /// The human-readable table.
