@@ -658,10 +658,15 @@ impl<'de, B: Bound> DeserializeSeed<'de> for FirstChoiceSeed<'_, '_, '_, B> {
         } = self;
         cx.bound.check_count(ParseLimit::Choices, 0)?;
         cx.bound.reserve_first(choices)?;
-        choices.push(choice.map(ChoiceHead::restore).unwrap_or_default());
+        // Pushed as the default and restored in place: a choice is a few
+        // hundred bytes, not worth building aside and copying in.
+        choices.push(ChunkChoice::default());
         let Some(place) = choices.last_mut() else {
             return Ok(());
         };
+        if let Some(choice) = choice {
+            choice.restore(place);
+        }
         if !recorder.in_first_choice() {
             return deserialize_fields_into(deserializer, place, cx);
         }

@@ -321,13 +321,12 @@ impl ChoiceHead {
         }
     }
 
-    /// The first choice as the head left it.
-    pub(crate) fn restore(&self) -> ChunkChoice {
-        ChunkChoice {
-            index: self.index,
-            content_filter_results: self.content_filter_results.clone(),
-            ..ChunkChoice::default()
-        }
+    /// Sets in `choice` (a default one) what the head set.
+    pub(crate) fn restore(&self, choice: &mut ChunkChoice) {
+        choice.index = self.index;
+        choice
+            .content_filter_results
+            .clone_from(&self.content_filter_results);
     }
 }
 
