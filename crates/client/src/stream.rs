@@ -313,7 +313,10 @@ impl Stream for ChatCompletionStream {
             return Poll::Ready(Some(*first));
         }
         loop {
-            let mut item = this.reader.next_item();
+            // The chunk is parsed straight into the item returned (see
+            // `StreamReader::next_item_into`).
+            let mut item = Some(Ok(ChatCompletionChunk::default()));
+            this.reader.next_item_into(&mut item);
             // The item is handed on where it lies (no re-wrapping: a chunk
             // is a few hundred bytes, and this is the hot path).
             match &mut item {

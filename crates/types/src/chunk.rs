@@ -76,6 +76,38 @@ pub struct ChatCompletionChunk {
     pub extra: Map<String, Value>,
 }
 
+impl ChatCompletionChunk {
+    /// Whether every field is at its default (`ChatCompletionChunk::default()`),
+    /// told without building one (every field named, so that a new field
+    /// cannot be forgotten here).
+    pub(crate) fn is_default(&self) -> bool {
+        let ChatCompletionChunk {
+            id,
+            object,
+            created,
+            model,
+            system_fingerprint,
+            service_tier,
+            choices,
+            usage,
+            prompt_filter_results,
+            prompt_annotations,
+            extra,
+        } = self;
+        id.is_empty()
+            && object.is_empty()
+            && *created == 0
+            && model.is_empty()
+            && system_fingerprint.is_none()
+            && service_tier.is_none()
+            && choices.is_empty()
+            && usage.is_none()
+            && prompt_filter_results.is_none()
+            && prompt_annotations.is_none()
+            && extra.is_empty()
+    }
+}
+
 /// One choice's update in a chunk.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChunkChoice {

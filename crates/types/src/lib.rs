@@ -99,7 +99,7 @@ pub use error::{ApiError, ErrorCode, ErrorResponse, InnerError};
 pub use logprobs::{ChoiceLogprobs, TokenLogprob, TopLogprob};
 pub use message::ChatCompletionMessage;
 pub use parse_limits::{ParseError, ParseLimit, ParseLimits};
-pub use parser::{ChunkParser, StreamPayload};
+pub use parser::{ChunkParser, PayloadKind, StreamPayload};
 pub use request::{
     AudioOutput, ChatCompletionRequest, Prediction, PromptCacheOptions, Stop, StreamOptions, Voice,
     WebSearchOptions,

@@ -31,6 +31,18 @@ pub enum StreamPayload {
     Done,
 }
 
+/// What [`ChunkParser::parse_payload_into`] found in a payload: the same
+/// three cases as [`StreamPayload`], the chunk being in the caller's place.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PayloadKind {
+    /// A chunk, now in the place given.
+    Chunk,
+    /// An error object (see [`StreamPayload::Error`]).
+    Error(ApiError),
+    /// The `[DONE]` sentinel: the stream is complete.
+    Done,
+}
+
 /// Parses the payloads of one stream, sharing the strings that repeat.
 ///
 /// Use one parser per stream at a time: it remembers what the previous
@@ -191,11 +203,62 @@ impl ChunkParser {
     /// Parses one event's `data`: the `[DONE]` sentinel (surrounding ASCII
     /// whitespace ignored), an error object, or a chunk.
     pub fn parse_payload(&mut self, data: &[u8]) -> Result<StreamPayload, ParseError> {
-        if data.trim_ascii() == b"[DONE]" {
-            return Ok(StreamPayload::Done);
-        }
         let mut chunk = ChatCompletionChunk::default();
-        let parsed = match self.parse_into(data, &mut chunk, true, 0) {
+        Ok(match self.payload_into(data, &mut chunk)? {
+            PayloadKind::Chunk => StreamPayload::Chunk(chunk),
+            PayloadKind::Error(error) => StreamPayload::Error(error),
+            PayloadKind::Done => StreamPayload::Done,
+        })
+    }
+
+    /// [`parse_payload`](Self::parse_payload), with the chunk written to
+    /// `chunk` instead of returned: for a caller that hands chunks on by value
+    /// through several layers (a `Stream` of them), where each layer would
+    /// copy it (a chunk is a couple of hundred bytes), so that it is parsed
+    /// straight into the place it is handed on from.
+    ///
+    /// Whatever `chunk` held is replaced. Unless the result is
+    /// `Ok(PayloadKind::Chunk)`, `chunk` is left at its default.
+    ///
+    /// ```
+    /// use chatstream_types::{ChatCompletionChunk, ChunkParser, PayloadKind};
+    ///
+    /// let mut parser = ChunkParser::new();
+    /// let mut chunk = ChatCompletionChunk::default();
+    /// let kind = parser.parse_payload_into(br#"{"id":"c1","choices":[]}"#, &mut chunk)?;
+    /// assert_eq!((kind, chunk.id.as_str()), (PayloadKind::Chunk, "c1"));
+    /// assert_eq!(parser.parse_payload_into(b"[DONE]", &mut chunk)?, PayloadKind::Done);
+    /// assert_eq!(chunk, ChatCompletionChunk::default());
+    /// # Ok::<(), chatstream_types::ParseError>(())
+    /// ```
+    pub fn parse_payload_into(
+        &mut self,
+        data: &[u8],
+        chunk: &mut ChatCompletionChunk,
+    ) -> Result<PayloadKind, ParseError> {
+        if !chunk.is_default() {
+            *chunk = ChatCompletionChunk::default();
+        }
+        let kind = self.payload_into(data, chunk);
+        if !matches!(kind, Ok(PayloadKind::Chunk)) && !chunk.is_default() {
+            *chunk = ChatCompletionChunk::default();
+        }
+        kind
+    }
+
+    /// Parses `data` into `chunk`, which is at its default. Inlined into
+    /// both callers, so that `parse_payload`, the hot path, stays one
+    /// function (measured: called, parsing took up to 5 % longer).
+    #[inline(always)]
+    fn payload_into(
+        &mut self,
+        data: &[u8],
+        chunk: &mut ChatCompletionChunk,
+    ) -> Result<PayloadKind, ParseError> {
+        if data.trim_ascii() == b"[DONE]" {
+            return Ok(PayloadKind::Done);
+        }
+        let parsed = match self.parse_into(data, chunk, true, 0) {
             Ok(parsed) => parsed,
             Err(error) => {
                 // A server that cuts text by UTF-16 units (a JavaScript
@@ -207,7 +270,7 @@ impl ChunkParser {
                 // the text is intact, and the split character shows as `�`.
                 // (The copy counts against the second parse's memory bound.)
                 // What the failed parse left is dropped before the copy.
-                chunk = ChatCompletionChunk::default();
+                *chunk = ChatCompletionChunk::default();
                 let repaired = match error {
                     ParseError::Json(_) => replace_lone_surrogates(data),
                     ParseError::Limit { .. } => None,
@@ -215,12 +278,12 @@ impl ChunkParser {
                 let Some(repaired) = repaired else {
                     return Err(error);
                 };
-                self.parse_into(&repaired, &mut chunk, true, repaired.len())?
+                self.parse_into(&repaired, chunk, true, repaired.len())?
             }
         };
         Ok(match parsed {
-            Some(error) => StreamPayload::Error(error),
-            None => StreamPayload::Chunk(chunk),
+            Some(error) => PayloadKind::Error(error),
+            None => PayloadKind::Chunk,
         })
     }
 
@@ -419,7 +482,7 @@ impl ChunkParser {
             recorder: &mut recorder,
         };
         let error = parse_with(seed, json)?;
-        self.reuse.keep(recorder);
+        self.reuse.keep(&mut recorder);
         Ok(error)
     }
 
@@ -449,7 +512,7 @@ impl ChunkParser {
             return None;
         };
         plan.finish(chunk);
-        self.reuse.keep(recorder);
+        self.reuse.keep(&mut recorder);
         Some(error)
     }
 }

@@ -79,9 +79,13 @@ impl Reuse {
 
     /// Keeps what `recorder` found in its input (reusing the memory of the
     /// previous head and tail).
-    pub(crate) fn keep(&mut self, recorder: Recorder<'_>) {
+    ///
+    /// The recorder is taken by reference (what it found is taken out of
+    /// it): it is a few hundred bytes, most of them unused on most payloads,
+    /// and passed by value it would be copied on every one.
+    pub(crate) fn keep(&mut self, recorder: &mut Recorder<'_>) {
         let input = recorder.input;
-        if let Some(found) = recorder.head {
+        if let Some(found) = recorder.head.take() {
             let mut bytes = self.head.take().map(|old| old.bytes).unwrap_or_default();
             bytes.clear();
             bytes.extend_from_slice(input.get(..found.end).unwrap_or_default());
@@ -91,7 +95,7 @@ impl Reuse {
                 first_choice: found.first_choice,
             });
         }
-        if let Some(found) = recorder.tail {
+        if let Some(found) = recorder.tail.take() {
             let mut bytes = self.tail.take().map(|old| old.bytes).unwrap_or_default();
             bytes.clear();
             bytes.extend_from_slice(input.get(found.start..).unwrap_or_default());

@@ -173,11 +173,15 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if let Some(item) = this.reader.next_item() {
-                if item.is_err() {
+            // The chunk is parsed straight into the item returned (see
+            // `StreamReader::next_item_into`).
+            let mut item = Some(Ok(ChatCompletionChunk::default()));
+            this.reader.next_item_into(&mut item);
+            if let Some(found) = &item {
+                if found.is_err() {
                     this.body = None;
                 }
-                return Poll::Ready(Some(item));
+                return Poll::Ready(item);
             }
             if this.reader.is_terminated() {
                 this.body = None;

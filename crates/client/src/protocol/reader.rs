@@ -5,9 +5,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use chatstream_sse::{Decoder, Event, Limits};
-use chatstream_types::{
-    ChatCompletionChunk, ChunkParser, ErrorResponse, ParseLimits, StreamPayload,
-};
+use chatstream_types::{ChatCompletionChunk, ChunkParser, ErrorResponse, ParseLimits, PayloadKind};
 
 use super::end_state::EndState;
 use super::prefix::Prefix;
@@ -231,36 +229,47 @@ impl StreamReader {
     /// the end of the body) — or has ended ([`is_terminated`](Self::is_terminated)).
     #[inline]
     pub fn next_item(&mut self) -> Option<Result<ChatCompletionChunk>> {
+        let mut item = Some(Ok(ChatCompletionChunk::default()));
+        self.next_item_into(&mut item);
+        item
+    }
+
+    /// [`next_item`](Self::next_item), written to `item`: a chunk is parsed
+    /// straight into it (start it as `Some(Ok(ChatCompletionChunk::default()))`,
+    /// else it is made that first). A chunk is a couple of hundred bytes, and
+    /// returned through each layer it would be copied at each: a caller that
+    /// hands it on by value keeps it in one place.
+    #[inline]
+    pub(crate) fn next_item_into(&mut self, item: &mut Option<Result<ChatCompletionChunk>>) {
         loop {
             match &mut self.state {
-                State::Ended(_) => return None,
+                State::Ended(_) => break,
                 State::Failing(_) => {
                     let failing = std::mem::replace(&mut self.state, State::Ended(None));
-                    let State::Failing(error) = failing else {
-                        return None;
-                    };
-                    return Some(Err(error));
+                    if let State::Failing(error) = failing {
+                        *item = Some(Err(error));
+                        return;
+                    }
+                    break;
                 }
                 State::Whole(chunk) => {
                     let chunk = chunk.take();
-                    match self.deliver_whole(chunk) {
-                        Some(item) => return Some(item),
-                        None => continue,
+                    if let Some(found) = self.deliver_whole(chunk) {
+                        *item = Some(found);
+                        return;
                     }
+                    continue;
                 }
                 State::Streaming | State::BodyEnded => {}
             }
             match self.decoder.next_event() {
                 Ok(Some(event)) => {
-                    // Returned as it is, not unwrapped and wrapped again: a
-                    // chunk is a few hundred bytes, each re-wrap a copy.
-                    let item = self.on_event(event);
-                    if item.is_some() {
-                        return item;
+                    if self.on_event(event, item) {
+                        return;
                     }
                 }
                 Ok(None) if matches!(self.state, State::BodyEnded) => self.on_body_end(),
-                Ok(None) => return None,
+                Ok(None) => break,
                 Err(error) => self.fail(
                     Error::new(
                         ErrorKind::Decode,
@@ -270,6 +279,7 @@ impl StreamReader {
                 ),
             }
         }
+        *item = None;
     }
 
     /// How the stream ended, once it ended cleanly; `None` while it runs and
@@ -365,10 +375,10 @@ impl StreamReader {
         Some(Ok(chunk))
     }
 
-    /// Handles one event: `Some` when it yields a chunk (`None`: nothing, or
-    /// the state now says what comes next).
+    /// Handles one event: `true` when it yields a chunk, parsed into `item`
+    /// (`false`: nothing, or the state now says what comes next).
     #[inline]
-    fn on_event(&mut self, event: Event) -> Option<Result<ChatCompletionChunk>> {
+    fn on_event(&mut self, event: Event, item: &mut Option<Result<ChatCompletionChunk>>) -> bool {
         self.prefix.stop();
         self.parser.note_payload(event.data_bytes().len());
         if event.data_bytes().is_empty() {
@@ -379,9 +389,9 @@ impl StreamReader {
                     ErrorKind::TooManyEmptyEvents,
                     format!("the stream sent more than {limit} events with empty data in a row"),
                 ));
-                return None;
+                return false;
             }
-            return None;
+            return false;
         }
         if event.event_type() == "error" {
             let api = self.parser.parse_error_event(event.data_bytes());
@@ -391,34 +401,35 @@ impl StreamReader {
                     .with_api(api)
                     .with_payload(payload),
             );
-            return None;
+            return false;
         }
-        match self.parser.parse_payload(event.data_bytes()) {
-            Ok(StreamPayload::Done) => {
+        let Some(chunk) = chunk_place(item) else {
+            return false;
+        };
+        match self.parser.parse_payload_into(event.data_bytes(), chunk) {
+            Ok(PayloadKind::Done) => {
                 self.state = State::Ended(Some(EndState::Done));
-                None
+                false
             }
-            Ok(StreamPayload::Error(api)) => {
+            Ok(PayloadKind::Error(api)) => {
                 let payload = event.into_data();
                 self.fail(
                     Error::new(ErrorKind::Api, "the server sent an error in the stream")
                         .with_api(api)
                         .with_payload(payload),
                 );
-                None
+                false
             }
-            Ok(StreamPayload::Chunk(chunk)) => {
-                // Here rather than in a function of its own: a chunk passed
-                // by value is one more copy of it, on every chunk.
+            Ok(PayloadKind::Chunk) => {
                 self.empty_run = 0;
-                if let Err(limit) = self.tracker.observe(&chunk) {
+                if let Err(limit) = self.tracker.observe(chunk) {
                     self.too_many_choices(limit, event);
-                    return None;
+                    return false;
                 }
-                self.timing.on_chunk_at(self.read_at, has_content(&chunk));
+                self.timing.on_chunk_at(self.read_at, has_content(chunk));
                 self.last_payload = Some(event.into_data());
                 self.last_payload_shared = true;
-                Some(Ok(chunk))
+                true
             }
             Err(error) => {
                 let payload = event.into_data();
@@ -430,7 +441,7 @@ impl StreamReader {
                     .with_source(error)
                     .with_payload(payload),
                 );
-                None
+                false
             }
         }
     }
@@ -504,5 +515,17 @@ impl StreamReader {
         }
         self.decoder.finish();
         lost_data
+    }
+}
+
+/// The chunk in `item`, which is made a default chunk first if it holds
+/// anything else (`None` never: the match after the assignment cannot fail).
+fn chunk_place(item: &mut Option<Result<ChatCompletionChunk>>) -> Option<&mut ChatCompletionChunk> {
+    if !matches!(item, Some(Ok(_))) {
+        *item = Some(Ok(ChatCompletionChunk::default()));
+    }
+    match item {
+        Some(Ok(chunk)) => Some(chunk),
+        _ => None,
     }
 }

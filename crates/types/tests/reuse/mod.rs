@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test target uses its part
 
-use chatstream_types::{ChatCompletionChunk, ChunkParser, ParseError, StreamPayload};
+use chatstream_types::{ChatCompletionChunk, ChunkParser, ParseError, PayloadKind, StreamPayload};
 
 /// The outcome of a parse, comparable: the payload, or the error's message.
 fn outcome(result: Result<StreamPayload, ParseError>) -> Result<StreamPayload, String> {
@@ -19,6 +19,11 @@ pub fn check(parser: &mut ChunkParser, payload: &[u8]) -> bool {
     let over_a_limit = fresh_result.as_ref().is_err_and(ParseError::is_limit);
     let fresh = outcome(fresh_result);
     assert_eq!(reused, fresh, "reuse changed the result of {shown:?}");
+    assert_eq!(
+        into_a_used_chunk(payload),
+        fresh,
+        "parse_payload_into on {shown:?}"
+    );
     if over_a_limit {
         // serde_json (no limits) may accept it: nothing to compare.
         return false;
@@ -56,6 +61,24 @@ pub fn check(parser: &mut ChunkParser, payload: &[u8]) -> bool {
         _ => {}
     }
     fresh.is_ok()
+}
+
+/// The outcome of `parse_payload_into` over a chunk that held another:
+/// the chunk when it says so, else the chunk must be back at its default.
+fn into_a_used_chunk(payload: &[u8]) -> Result<StreamPayload, String> {
+    let mut place = ChunkParser::new()
+        .parse_chunk(br#"{"id":"old","choices":[{"index":3,"delta":{"content":"x"}}],"x_old":1}"#)
+        .expect("the used chunk parses");
+    let kind = ChunkParser::new().parse_payload_into(payload, &mut place);
+    if !matches!(kind, Ok(PayloadKind::Chunk)) {
+        assert_eq!(place, ChatCompletionChunk::default(), "left at its default");
+    }
+    match kind {
+        Ok(PayloadKind::Chunk) => Ok(StreamPayload::Chunk(place)),
+        Ok(PayloadKind::Error(error)) => Ok(StreamPayload::Error(error)),
+        Ok(PayloadKind::Done) => Ok(StreamPayload::Done),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 /// Each event's `data` in an SSE file (lines joined with `\n`).
