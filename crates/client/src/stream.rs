@@ -122,9 +122,13 @@ impl ChatCompletionStream {
         // first read (on Tokio's clock, as `on_bytes`, so that a paused clock
         // in tests applies).
         let head_at = tokio::time::Instant::now();
-        let mut reader = StreamReader::with_parser(parser, timing, head_at.into_std())
-            .sse_limits(config.limits)
-            .empty_event_limit(config.empty_event_limit);
+        let mut reader = StreamReader::with_parser(
+            parser,
+            timing,
+            head_at.into_std(),
+            config.limits,
+            config.empty_event_limit,
+        );
         let body = match media_kind(&parts.headers) {
             MediaKind::Json => {
                 let limit = config.limits.max_event_size;

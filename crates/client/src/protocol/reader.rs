@@ -106,22 +106,30 @@ impl StreamReader {
             PooledParser::unpooled(ChunkParser::new()),
             StreamTiming::new(now),
             now,
+            Limits::default(),
+            DEFAULT_EMPTY_EVENT_LIMIT,
         )
     }
 
     /// A reader that parses with `parser` (a pooled one, in the client),
     /// keeps `timing` (the client's, which counts from the request), and
     /// takes the bytes' clock to stand at `read_at` until the first read.
+    ///
+    /// Everything is given here, at once: the reader is a few hundred bytes,
+    /// and each builder method would move it again (and the decoder would
+    /// be made twice).
     pub(crate) fn with_parser(
         parser: PooledParser,
         timing: StreamTiming,
         read_at: Instant,
+        sse_limits: Limits,
+        empty_event_limit: u32,
     ) -> Self {
         StreamReader {
-            decoder: Decoder::new(),
+            decoder: Decoder::with_limits(sse_limits),
             tracker: ChoiceTracker::new(parser.limits().max_choices),
             parser,
-            empty_event_limit: DEFAULT_EMPTY_EVENT_LIMIT,
+            empty_event_limit,
             empty_run: 0,
             timing,
             last_payload: None,
