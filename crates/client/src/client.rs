@@ -160,7 +160,7 @@ impl Client {
         &self,
         request: &ChatCompletionRequest,
     ) -> Result<ChatCompletionStream> {
-        self.create_chat_completion_stream_with(request, &RequestOptions::default())
+        self.create_chat_completion_stream_with(request, RequestOptions::none())
             .await
     }
 
@@ -364,7 +364,7 @@ impl Client {
         }
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
-        let settings = CallSettings::start(config, &RequestOptions::default());
+        let settings = CallSettings::start(config, RequestOptions::none());
         ChatCompletionStream::start(
             response,
             config,
@@ -388,7 +388,7 @@ impl Client {
         &self,
         request: &ChatCompletionRequest,
     ) -> Result<ChatCompletion> {
-        self.create_chat_completion_with(request, &RequestOptions::default())
+        self.create_chat_completion_with(request, RequestOptions::none())
             .await
     }
 
