@@ -113,9 +113,8 @@ async fn a_finished_stream_gives_its_place_back_at_once() {
             .create_chat_completion_stream(&request())
             .await
             .unwrap();
-        while let Some(chunk) = stream.next().await {
-            chunk.unwrap();
-        }
+        let (_, error) = drain(&mut stream).await;
+        assert!(error.is_none(), "{error:?}");
         assert_eq!(stream.end_state(), Some(EndState::Done));
         kept.push(stream);
     }

@@ -236,12 +236,15 @@ impl ChunkParser {
         data: &[u8],
         chunk: &mut ChatCompletionChunk,
     ) -> Result<PayloadKind, ParseError> {
-        if !chunk.is_default() {
-            *chunk = ChatCompletionChunk::default();
+        fn clear(chunk: &mut ChatCompletionChunk) {
+            if !chunk.is_default() {
+                *chunk = ChatCompletionChunk::default();
+            }
         }
+        clear(chunk);
         let kind = self.payload_into(data, chunk);
-        if !matches!(kind, Ok(PayloadKind::Chunk)) && !chunk.is_default() {
-            *chunk = ChatCompletionChunk::default();
+        if !matches!(kind, Ok(PayloadKind::Chunk)) {
+            clear(chunk);
         }
         kind
     }

@@ -109,17 +109,10 @@ impl ClientBuilder {
     /// round trip is its top speed), and lowers how many streams a
     /// connection takes (connection window ÷ stream window).
     /// [`build`](Self::build) fails outside 1 KiB to 2³¹ − 1.
-    pub fn http2_initial_stream_window_size(mut self, bytes: u32) -> Self {
-        if !(MIN_STREAM_WINDOW..=MAX_WINDOW).contains(&bytes) {
-            return self.fail(Error::new(
-                ErrorKind::Builder,
-                format!(
-                    "an HTTP/2 stream window must be {MIN_STREAM_WINDOW} to {MAX_WINDOW} bytes"
-                ),
-            ));
-        }
-        self.connections.http2_stream_window = bytes;
-        self
+    pub fn http2_initial_stream_window_size(self, bytes: u32) -> Self {
+        self.window(bytes, MIN_STREAM_WINDOW, "stream", |connections| {
+            connections.http2_stream_window = bytes;
+        })
     }
 
     /// The HTTP/2 flow-control window of each connection, in bytes (default
@@ -132,16 +125,28 @@ impl ClientBuilder {
     /// window ÷ stream window streams (256 by default) and the client opens
     /// another past that. [`build`](Self::build) fails outside 65,535
     /// (HTTP/2's initial window) to 2³¹ − 1.
-    pub fn http2_initial_connection_window_size(mut self, bytes: u32) -> Self {
-        if !(MIN_CONNECTION_WINDOW..=MAX_WINDOW).contains(&bytes) {
+    pub fn http2_initial_connection_window_size(self, bytes: u32) -> Self {
+        self.window(bytes, MIN_CONNECTION_WINDOW, "connection", |connections| {
+            connections.http2_connection_window = bytes;
+        })
+    }
+
+    /// Sets a flow-control window of `bytes` with `set`, or fails the build
+    /// when it is outside `min` to [`MAX_WINDOW`] (`what`: whose window).
+    fn window(
+        mut self,
+        bytes: u32,
+        min: u32,
+        what: &str,
+        set: impl FnOnce(&mut Connections),
+    ) -> Self {
+        if !(min..=MAX_WINDOW).contains(&bytes) {
             return self.fail(Error::new(
                 ErrorKind::Builder,
-                format!(
-                    "an HTTP/2 connection window must be {MIN_CONNECTION_WINDOW} to {MAX_WINDOW} bytes"
-                ),
+                format!("an HTTP/2 {what} window must be {min} to {MAX_WINDOW} bytes"),
             ));
         }
-        self.connections.http2_connection_window = bytes;
+        set(&mut self.connections);
         self
     }
 

@@ -36,11 +36,10 @@ impl Format {
         fn lowest(block: &[u8]) -> u8 {
             block.iter().fold(u8::MAX, |min, &b| min.min(b))
         }
-        let mut blocks = input.chunks_exact(16);
         let last = input
             .last_chunk::<16>()
             .map_or_else(|| lowest(input), |block| lowest(block));
-        let control = last < 0x20 || blocks.by_ref().any(|block| lowest(block) < 0x20);
+        let control = last < 0x20 || input.chunks_exact(16).any(|block| lowest(block) < 0x20);
         if control { Format::Any } else { Format::Json }
     }
 
