@@ -20,13 +20,14 @@ use tokio::time::Instant as TokioInstant;
 use crate::body::RequestBody;
 use crate::builder::{ClientBuilder, Config, Connections};
 use crate::connect;
+use crate::credential::Credential;
 use crate::deadline::Deadline;
 use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::error_body::{read_capped, status_error};
 use crate::head_timer;
 use crate::options::RequestOptions;
 use crate::parser_pool::ParserPool;
-use crate::pool::{Pool, PooledBody};
+use crate::pool::{Pool, PooledBody, Sending};
 use crate::response_body::ResponseBody;
 use crate::retry;
 use crate::settings::CallSettings;
@@ -223,16 +224,22 @@ impl Client {
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
         timing.attempts = attempts;
-        ChatCompletionStream::start(
+        let whole = match ChatCompletionStream::start(
             response.map(ResponseBody::Hyper),
             config,
             settings.stream_limits(),
             timing,
             &self.inner.parsers,
             timer,
-        )
-        .await
-        .map_err(|error| (error, Some(attempts)))
+        ) {
+            Ok(stream) => return Ok(stream),
+            Err(whole) => whole,
+        };
+        // Boxed, and after the match (a named result would stay in this
+        // future's state): the rare case (see `ChatCompletionStream::start`).
+        Box::pin(whole.read(config, &self.inner.parsers))
+            .await
+            .map_err(|error| (error, Some(attempts)))
     }
 
     /// The streaming call with the retry before the first chunk (see
@@ -365,15 +372,18 @@ impl Client {
         let mut timing = StreamTiming::new(started);
         timing.response = Some(started.elapsed());
         let settings = CallSettings::start(config, RequestOptions::none());
-        ChatCompletionStream::start(
+        let whole = match ChatCompletionStream::start(
             response,
             config,
             settings.stream_limits(),
             timing,
             &self.inner.parsers,
             None,
-        )
-        .await
+        ) {
+            Ok(stream) => return Ok(stream),
+            Err(whole) => whole,
+        };
+        Box::pin(whole.read(config, &self.inner.parsers)).await
     }
 
     /// Creates a chat completion without streaming (the request's `stream`
@@ -494,13 +504,7 @@ impl Client {
             };
             // Fixed before the request is handed over (see `head_timer`).
             let head = head_deadline(settings);
-            let mut http_request = self.http_request(&uri, options, body.clone(), stream);
-            if let Some(credential) = credential {
-                http_request
-                    .headers_mut()
-                    .insert(credential.name, credential.value);
-            }
-            let sent = self.inner.http.request(http_request);
+            let sent = self.send_attempt(&uri, options, body.clone(), stream, credential);
             let outcome = match head {
                 Some((at, deadline, limit)) => {
                     let timer = match &mut timer {
@@ -535,7 +539,10 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Err(status_error(config, response.map(ResponseBody::Hyper)).await);
+                    // Boxed: reading an error body is the rare path, and
+                    // its state would otherwise enlarge every call's future.
+                    let error = Box::pin(status_error(config, response.map(ResponseBody::Hyper)));
+                    return Err(error.await);
                 }
                 Err(error)
                     if retries_left
@@ -561,6 +568,26 @@ impl Client {
         url.parse().map_err(|e| {
             Error::new(ErrorKind::Request, format!("invalid request URL {url:?}")).with_source(e)
         })
+    }
+
+    /// Hands one attempt's request to the pool. Not inline in `send`: the
+    /// request and credential would stay in its future's state across every
+    /// wait (a few hundred bytes in every call's future).
+    fn send_attempt(
+        &self,
+        uri: &http::Uri,
+        options: &RequestOptions,
+        body: Bytes,
+        stream: bool,
+        credential: Option<Credential>,
+    ) -> Sending<'_> {
+        let mut http_request = self.http_request(uri, options, body, stream);
+        if let Some(credential) = credential {
+            http_request
+                .headers_mut()
+                .insert(credential.name, credential.value);
+        }
+        self.inner.http.request(http_request)
     }
 
     fn http_request(

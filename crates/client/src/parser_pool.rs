@@ -25,7 +25,7 @@
 //! stream that saw a larger payload is dropped with the stream.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use chatstream_types::ChunkParser;
 
@@ -38,9 +38,18 @@ pub(crate) const POOL_MAX: usize = 8;
 pub(crate) const KEEP_PAYLOAD_MAX: usize = 16 * 1024;
 
 /// The parsers a client keeps between streams.
+///
+/// Boxed, in the pool and on loan: a parser is a few hundred bytes, and a
+/// stream (which holds its parser) is moved several times on its way to
+/// the caller; a box moves as a pointer, and taking one from the pool or
+/// giving it back copies no parser.
 #[derive(Debug, Default)]
 pub(crate) struct ParserPool {
-    parsers: Mutex<Vec<ChunkParser>>,
+    #[allow(
+        clippy::vec_box,
+        reason = "boxes move in and out without copying a parser"
+    )]
+    parsers: Mutex<Vec<Box<ChunkParser>>>,
 }
 
 impl ParserPool {
@@ -52,7 +61,7 @@ impl ParserPool {
             parser
         });
         PooledParser {
-            parser: parser.unwrap_or_default(),
+            parser: Some(parser.unwrap_or_default()),
             pool: Some(Arc::clone(self)),
             largest_payload: 0,
         }
@@ -64,7 +73,7 @@ impl ParserPool {
         self.lock().len()
     }
 
-    fn give_back(&self, parser: ChunkParser) {
+    fn give_back(&self, parser: Box<ChunkParser>) {
         let mut parsers = self.lock();
         if parsers.len() < POOL_MAX {
             parsers.push(parser);
@@ -74,7 +83,8 @@ impl ParserPool {
     /// The parsers. A panic while the lock was held cannot have left the
     /// vector inconsistent (`push` and `pop` are its only writes), so a
     /// poisoned lock is used as it is.
-    fn lock(&self) -> MutexGuard<'_, Vec<ChunkParser>> {
+    #[allow(clippy::vec_box, reason = "see `ParserPool`")]
+    fn lock(&self) -> MutexGuard<'_, Vec<Box<ChunkParser>>> {
         self.parsers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -83,7 +93,8 @@ impl ParserPool {
 /// stayed small.
 #[derive(Debug)]
 pub(crate) struct PooledParser {
-    parser: ChunkParser,
+    /// `Some` from the loan until `drop` gives it back.
+    parser: Option<Box<ChunkParser>>,
     pool: Option<Arc<ParserPool>>,
     /// The size of the largest payload parsed with it.
     largest_payload: usize,
@@ -93,7 +104,7 @@ impl PooledParser {
     /// A parser of no pool (dropped with its stream).
     pub(crate) fn unpooled(parser: ChunkParser) -> Self {
         PooledParser {
-            parser,
+            parser: Some(Box::new(parser)),
             pool: None,
             largest_payload: 0,
         }
@@ -105,25 +116,31 @@ impl PooledParser {
     }
 }
 
+/// The parser. It is only ever missing inside `drop`; were it missing, a
+/// parser with nothing remembered would stand in rather than a panic.
 impl Deref for PooledParser {
     type Target = ChunkParser;
 
     fn deref(&self) -> &ChunkParser {
-        &self.parser
+        static STAND_IN: OnceLock<ChunkParser> = OnceLock::new();
+        match &self.parser {
+            Some(parser) => parser,
+            None => STAND_IN.get_or_init(ChunkParser::default),
+        }
     }
 }
 
 impl DerefMut for PooledParser {
     fn deref_mut(&mut self) -> &mut ChunkParser {
-        &mut self.parser
+        self.parser.get_or_insert_with(Box::default)
     }
 }
 
 impl Drop for PooledParser {
     fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
+        if let (Some(pool), Some(parser)) = (self.pool.take(), self.parser.take()) {
             if self.largest_payload <= KEEP_PAYLOAD_MAX {
-                pool.give_back(std::mem::take(&mut self.parser));
+                pool.give_back(parser);
             }
         }
     }

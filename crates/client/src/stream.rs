@@ -23,28 +23,29 @@ use bytes::Bytes;
 use chatstream_types::{AccumulatorEvent, ChatCompletionChunk};
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
-use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Response, StatusCode};
 use hyper::body::Body;
 
 use crate::builder::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::error_body::read_capped;
 use crate::head_timer;
 use crate::parser_pool::ParserPool;
 use crate::protocol::{Collected, EndState, StreamReader, collect, end_of};
 use crate::rate_limit::RateLimits;
 use crate::response_body::ResponseBody;
-use crate::snippet::body_snippet;
 use crate::timing::StreamTiming;
 use crate::trace::CallTrace;
 
 mod deadlines;
 mod detach;
+mod media_kind;
+mod not_a_stream;
 
 pub(crate) use deadlines::Limits as StreamLimits;
 use deadlines::StreamDeadlines;
 use detach::detach_header_values;
+use media_kind::{MediaKind, media_kind};
+pub(crate) use not_a_stream::NotAStream;
 
 /// The chunks of a streamed chat completion.
 ///
@@ -104,63 +105,80 @@ impl fmt::Debug for ChatCompletionStream {
 }
 
 impl ChatCompletionStream {
-    /// Turns a successful response into a stream (or the error its body
-    /// holds, for a body that is not an event stream).
-    pub(crate) async fn start(
+    /// Turns a successful response into a stream; a response whose body is
+    /// not an event stream (a whole JSON object, an HTML page) comes back as
+    /// [`NotAStream`], to be read whole (boxed: it is the rare case).
+    ///
+    /// Not `async`: the common case waits for nothing, and the rare one is
+    /// read by a future of its own (boxed by the callers), so that every
+    /// call's future does not carry room for it.
+    pub(crate) fn start(
         response: Response<ResponseBody>,
         config: &Config,
         limits: StreamLimits,
         timing: StreamTiming,
         parsers: &Arc<ParserPool>,
         timer: Option<head_timer::Timer>,
-    ) -> Result<Self> {
+    ) -> std::result::Result<Self, Box<NotAStream>> {
         let (mut parts, body) = response.into_parts();
         detach_header_values(&mut parts.headers);
-        let mut parser = parsers.take();
-        parser.set_limits(config.parse_limits);
         // The idle and chunk timeouts count from the response head until the
         // first read (on Tokio's clock, as `on_bytes`, so that a paused clock
         // in tests applies).
         let head_at = tokio::time::Instant::now();
-        let mut reader = StreamReader::with_parser(
+        let html = match media_kind(&parts.headers) {
+            MediaKind::Other => {
+                let reader = Self::reader(config, parsers, timing, head_at);
+                return Ok(Self::assemble(
+                    parts,
+                    Some(body),
+                    reader,
+                    limits,
+                    timer,
+                    head_at,
+                ));
+            }
+            MediaKind::Json => false,
+            MediaKind::Html => true,
+        };
+        Err(Box::new(NotAStream {
+            parts,
+            body,
+            html,
+            limits,
+            timing,
+            timer,
+            head_at,
+        }))
+    }
+
+    /// The reader of a stream whose response head arrived at `head_at`.
+    fn reader(
+        config: &Config,
+        parsers: &Arc<ParserPool>,
+        timing: StreamTiming,
+        head_at: tokio::time::Instant,
+    ) -> StreamReader {
+        let mut parser = parsers.take();
+        parser.set_limits(config.parse_limits);
+        StreamReader::with_parser(
             parser,
             timing,
             head_at.into_std(),
             config.limits,
             config.empty_event_limit,
-        );
-        let body = match media_kind(&parts.headers) {
-            MediaKind::Json => {
-                let limit = config.limits.max_event_size;
-                let body = read_capped(body, limit, config.response_timeout)
-                    .await
-                    .map_err(|e| {
-                        e.with_status(parts.status)
-                            .with_headers(parts.headers.clone())
-                    })?;
-                reader.feed_json_body(body, tokio::time::Instant::now().into_std());
-                if let Some(error) = reader.take_early_error() {
-                    return Err(error.with_status(parts.status).with_headers(parts.headers));
-                }
-                None
-            }
-            MediaKind::Html => {
-                let body = read_capped(body, config.max_error_body, config.response_timeout)
-                    .await
-                    .unwrap_or_default();
-                return Err(Error::new(
-                    ErrorKind::Http,
-                    format!(
-                        "expected an event stream, got an HTML page: {}",
-                        body_snippet(&body)
-                    ),
-                )
-                .with_status(parts.status)
-                .with_headers(parts.headers)
-                .with_body(body));
-            }
-            MediaKind::Other => Some(body),
-        };
+        )
+    }
+
+    /// The stream of `reader`, reading `body` (`None`: nothing left to read).
+    fn assemble(
+        parts: http::response::Parts,
+        body: Option<ResponseBody>,
+        reader: StreamReader,
+        limits: StreamLimits,
+        timer: Option<head_timer::Timer>,
+        head_at: tokio::time::Instant,
+    ) -> Self {
         // The deadlines' timer: the response-head timer if there is one
         // (`head_timer`: registered already, so nothing new is registered on
         // the way to the first chunk), else a new one, which registers only
@@ -168,7 +186,7 @@ impl ChatCompletionStream {
         // first wait for the body (`poll_next`). Made here, in the caller's
         // Tokio context, so that reading the stream needs none.
         let deadlines = StreamDeadlines::new(limits, timer, body.is_some(), head_at);
-        Ok(ChatCompletionStream {
+        ChatCompletionStream {
             reader,
             body,
             status: parts.status,
@@ -176,7 +194,7 @@ impl ChatCompletionStream {
             deadlines,
             first: None,
             trace: CallTrace::none(),
-        })
+        }
     }
 
     /// The next chunk; `None` once the stream has ended (cleanly, or after
@@ -388,35 +406,5 @@ impl Stream for ChatCompletionStream {
 impl FusedStream for ChatCompletionStream {
     fn is_terminated(&self) -> bool {
         ChatCompletionStream::is_terminated(self)
-    }
-}
-
-/// What a response's `Content-Type` says its body is.
-enum MediaKind {
-    /// `application/json` or `*+json`: a whole completion or error object.
-    Json,
-    /// `text/html`: an error page of a proxy or gateway.
-    Html,
-    /// Anything else, or none: read as an event stream.
-    Other,
-}
-
-/// The media type of `headers`' `Content-Type`, compared without
-/// allocating (media types are case-insensitive).
-fn media_kind(headers: &HeaderMap) -> MediaKind {
-    let media = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::trim)
-        .unwrap_or_default();
-    let ends_with_json =
-        media.len() >= 5 && media.as_bytes()[media.len() - 5..].eq_ignore_ascii_case(b"+json");
-    if media.eq_ignore_ascii_case("application/json") || ends_with_json {
-        MediaKind::Json
-    } else if media.eq_ignore_ascii_case("text/html") {
-        MediaKind::Html
-    } else {
-        MediaKind::Other
     }
 }

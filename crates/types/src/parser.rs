@@ -163,10 +163,14 @@ impl ChunkParser {
         &self.limits
     }
 
-    /// Changes the limits for the payloads that follow.
+    /// Changes the limits for the payloads that follow. Setting the limits
+    /// the parser already has costs a comparison (a pooled parser is given
+    /// its client's limits at every stream).
     pub fn set_limits(&mut self, limits: ParseLimits) {
-        self.limits = limits;
-        self.check_from = limits.check_from();
+        if self.limits != limits {
+            self.limits = limits;
+            self.check_from = limits.check_from();
+        }
     }
 
     /// Readies the parser for the payloads of another stream: it keeps its

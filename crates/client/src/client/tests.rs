@@ -329,7 +329,6 @@ async fn the_head_timer_goes_on_as_the_idle_timer() {
         &client.inner.parsers,
         Some(timer),
     )
-    .await
     .unwrap();
     let first = stream.next().await.unwrap();
     assert!(first.is_ok(), "{first:?}");

@@ -1,0 +1,97 @@
+//! [`NotAStream`]: a successful response to a streaming request whose body
+//! is not an event stream, read whole.
+//!
+//! Some servers answer a streaming request with a whole JSON object (a
+//! completion, or more often an error object with status 200), and proxies
+//! with an HTML error page. Both are rare, so they are read by a future of
+//! their own, boxed by the callers: the common path (an event stream) waits
+//! for nothing before its first chunk, and every call's future stays small.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::builder::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::error_body::read_capped;
+use crate::head_timer;
+use crate::parser_pool::ParserPool;
+use crate::response_body::ResponseBody;
+use crate::snippet::body_snippet;
+use crate::timing::StreamTiming;
+
+use super::{ChatCompletionStream, StreamLimits};
+
+/// A successful response whose body is not an event stream: a whole JSON
+/// object (a completion or an error object) or an HTML page (a proxy's or
+/// gateway's error page). See [`ChatCompletionStream::start`].
+pub(crate) struct NotAStream {
+    pub(super) parts: http::response::Parts,
+    pub(super) body: ResponseBody,
+    /// An HTML page (else JSON).
+    pub(super) html: bool,
+    pub(super) limits: StreamLimits,
+    pub(super) timing: StreamTiming,
+    pub(super) timer: Option<head_timer::Timer>,
+    pub(super) head_at: tokio::time::Instant,
+}
+
+impl fmt::Debug for NotAStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotAStream")
+            .field("status", &self.parts.status)
+            .field("html", &self.html)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NotAStream {
+    /// Reads the body whole: a JSON body becomes a stream that yields what
+    /// it holds (a completion's chunk, or the error object's error); an HTML
+    /// page becomes an [`ErrorKind::Http`] error with as much of the page as
+    /// fits the error-body cap.
+    pub(crate) async fn read(
+        self: Box<Self>,
+        config: &Config,
+        parsers: &Arc<ParserPool>,
+    ) -> Result<ChatCompletionStream> {
+        let NotAStream {
+            parts,
+            body,
+            html,
+            limits,
+            timing,
+            timer,
+            head_at,
+        } = *self;
+        if html {
+            let body = read_capped(body, config.max_error_body, config.response_timeout)
+                .await
+                .unwrap_or_default();
+            return Err(Error::new(
+                ErrorKind::Http,
+                format!(
+                    "expected an event stream, got an HTML page: {}",
+                    body_snippet(&body)
+                ),
+            )
+            .with_status(parts.status)
+            .with_headers(parts.headers)
+            .with_body(body));
+        }
+        let limit = config.limits.max_event_size;
+        let json = read_capped(body, limit, config.response_timeout)
+            .await
+            .map_err(|e| {
+                e.with_status(parts.status)
+                    .with_headers(parts.headers.clone())
+            })?;
+        let mut reader = ChatCompletionStream::reader(config, parsers, timing, head_at);
+        reader.feed_json_body(json, tokio::time::Instant::now().into_std());
+        if let Some(error) = reader.take_early_error() {
+            return Err(error.with_status(parts.status).with_headers(parts.headers));
+        }
+        Ok(ChatCompletionStream::assemble(
+            parts, None, reader, limits, timer, head_at,
+        ))
+    }
+}
