@@ -2,32 +2,22 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use chatstream_types::{
-    ChatCompletion, ChatCompletionRequest, check_chat_model, validate_reasoning_request,
-};
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use http::{HeaderMap, Method, Request, Response};
+use bytes::Bytes;
+use chatstream_types::{ChatCompletion, ChatCompletionRequest};
+use http::{HeaderMap, Response};
 use hyper::body::Body;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use serde_json::{Map, Value};
 
-use tokio::time::Instant as TokioInstant;
-
-use crate::body::RequestBody;
 use crate::builder::{ClientBuilder, Config, Connections};
 use crate::connect;
-use crate::credential::Credential;
-use crate::deadline::Deadline;
 use crate::error::{BoxError, Error, ErrorKind, Result};
 use crate::error_body::{read_capped, status_error};
-use crate::head_timer;
 use crate::options::RequestOptions;
 use crate::parser_pool::ParserPool;
-use crate::pool::{Pool, PooledBody, Sending};
+use crate::pool::Pool;
 use crate::response_body::ResponseBody;
 use crate::retry;
 use crate::settings::CallSettings;
@@ -473,375 +463,6 @@ impl Client {
         })?;
         Ok((completion, attempts))
     }
-
-    /// Validates, encodes and sends the request, with retries; returns a
-    /// successful response, the number of attempts and the response-head
-    /// timer (for the stream to take over, see `head_timer`).
-    async fn send(
-        &self,
-        request: &ChatCompletionRequest,
-        options: &RequestOptions,
-        settings: &CallSettings,
-        trace: &CallTrace,
-        stream: bool,
-    ) -> Result<(Response<PooledBody>, u32, Option<head_timer::Timer>)> {
-        let config = &self.inner.config;
-        if config.validate {
-            check_chat_model(&request.model).map_err(Error::validation)?;
-            if config.validate_reasoning {
-                validate_reasoning_request(request).map_err(Error::validation)?;
-            }
-        }
-        let body = encode_body(request, options, stream)?;
-        let uri = self.url(&request.model, &options.query)?;
-        let mut attempt = 0u32;
-        let mut timer: Option<head_timer::Timer> = None;
-        loop {
-            // Asked before each attempt; its failure sends nothing.
-            let credential = match &config.credentials {
-                Some(provider) => Some(provider.credential().await?),
-                None => None,
-            };
-            // Fixed before the request is handed over (see `head_timer`).
-            let head = head_deadline(settings);
-            let sent = self.send_attempt(&uri, options, body.clone(), stream, credential);
-            let outcome = match head {
-                Some((at, deadline, limit)) => {
-                    let timer = match &mut timer {
-                        Some(timer) => {
-                            timer.as_mut().reset(at);
-                            timer
-                        }
-                        None => timer.insert(head_timer::start_at(at)),
-                    };
-                    match head_timer::within(sent, timer).await {
-                        Some(outcome) => outcome.map_err(classify_send_error),
-                        None => Err(head_timeout(deadline, limit)),
-                    }
-                }
-                None => sent.await.map_err(classify_send_error),
-            };
-            let retries_left = attempt < settings.max_retries;
-            match outcome {
-                Ok(response) if response.status().is_success() => {
-                    return Ok((response, attempt + 1, timer));
-                }
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers();
-                    if retries_left && retry::should_retry(status, headers) {
-                        let wait = retry::retry_after(headers).unwrap_or_else(|| {
-                            retry::backoff(attempt, config.initial_backoff, config.max_backoff)
-                        });
-                        drop(response);
-                        trace.retry(attempt + 1, wait, status.as_str());
-                        wait_to_retry(wait, settings).await?;
-                        attempt += 1;
-                        continue;
-                    }
-                    // Boxed: reading an error body is the rare path, and
-                    // its state would otherwise enlarge every call's future.
-                    let error = Box::pin(status_error(config, response.map(ResponseBody::Hyper)));
-                    return Err(error.await);
-                }
-                Err(error)
-                    if retries_left
-                        && error.kind() != ErrorKind::Request
-                        && error.deadline() != Some(Deadline::Total) =>
-                {
-                    let wait = retry::backoff(attempt, config.initial_backoff, config.max_backoff);
-                    trace.retry(attempt + 1, wait, error.kind().as_str());
-                    wait_to_retry(wait, settings).await?;
-                    attempt += 1;
-                }
-                Err(error) => return Err(error),
-            }
-        }
-    }
-
-    /// The chat-completions URL for `model`, with this call's `query`.
-    fn url(&self, model: &str, query: &[(String, String)]) -> Result<http::Uri> {
-        if let (Some(uri), true) = (&self.inner.chat_uri, query.is_empty()) {
-            return Ok(uri.clone());
-        }
-        let url = chat_url(&self.inner.config, model, query);
-        url.parse().map_err(|e| {
-            Error::new(ErrorKind::Request, format!("invalid request URL {url:?}")).with_source(e)
-        })
-    }
-
-    /// Hands one attempt's request to the pool. Not inline in `send`: the
-    /// request and credential would stay in its future's state across every
-    /// wait (a few hundred bytes in every call's future).
-    fn send_attempt(
-        &self,
-        uri: &http::Uri,
-        options: &RequestOptions,
-        body: Bytes,
-        stream: bool,
-        credential: Option<Credential>,
-    ) -> Sending<'_> {
-        let mut http_request = self.http_request(uri, options, body, stream);
-        if let Some(credential) = credential {
-            http_request
-                .headers_mut()
-                .insert(credential.name, credential.value);
-        }
-        self.inner.http.request(http_request)
-    }
-
-    fn http_request(
-        &self,
-        uri: &http::Uri,
-        options: &RequestOptions,
-        body: Bytes,
-        stream: bool,
-    ) -> Request<RequestBody> {
-        let config = &self.inner.config;
-        let mut request = Request::new(RequestBody::new(body));
-        *request.method_mut() = Method::POST;
-        *request.uri_mut() = uri.clone();
-        let mut headers = self.inner.base_headers.clone();
-        if !stream {
-            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        }
-        if let Some(proxies) = &config.proxies {
-            if uri.scheme_str() == Some("http") {
-                if let Some(auth) = proxies.intercept(uri).and_then(|i| i.basic_auth().cloned()) {
-                    headers.insert(http::header::PROXY_AUTHORIZATION, auth);
-                }
-            }
-        }
-        for (name, value) in &options.headers {
-            headers.insert(name, value.clone());
-        }
-        *request.headers_mut() = headers;
-        request
-    }
-}
-
-/// The headers every request carries: content type, user agent, the key
-/// (unless a credential provider gives one per attempt), organization, project, the configured default headers (after those, so
-/// they can override them), and `Accept` for a stream (a request for a whole
-/// completion replaces it).
-fn base_headers(config: &Config) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(USER_AGENT, config.user_agent.clone());
-    // A credential provider's credential replaces the fixed key.
-    let key = config
-        .api_key
-        .as_ref()
-        .filter(|_| config.credentials.is_none());
-    if let Some(key) = key {
-        if config.azure.is_some() {
-            headers.insert(HeaderName::from_static("api-key"), key.clone());
-        } else {
-            let mut bearer = BytesMut::with_capacity(7 + key.len());
-            bearer.extend_from_slice(b"Bearer ");
-            bearer.extend_from_slice(key.as_bytes());
-            // The key was checked to be a valid header value when it was set,
-            // so the prefixed value is valid too.
-            if let Ok(mut value) = HeaderValue::from_maybe_shared(bearer.freeze()) {
-                value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
-            }
-        }
-    }
-    if let Some(organization) = &config.organization {
-        headers.insert(
-            HeaderName::from_static("openai-organization"),
-            organization.clone(),
-        );
-    }
-    if let Some(project) = &config.project {
-        headers.insert(HeaderName::from_static("openai-project"), project.clone());
-    }
-    for (name, value) in &config.default_headers {
-        headers.insert(name, value.clone());
-    }
-    // After the default headers, as when it was set per request: the client
-    // reads what it asked for.
-    headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
-    headers
-}
-
-/// The request body: the request with `stream` forced, and the per-request
-/// fields merged at the top level.
-fn encode_body(
-    request: &ChatCompletionRequest,
-    options: &RequestOptions,
-    stream: bool,
-) -> Result<Bytes> {
-    let encode_error = |e: serde_json::Error| {
-        Error::new(ErrorKind::Request, "cannot encode the request").with_source(e)
-    };
-    if options.body.is_empty() && (!stream || request.stream == Some(true)) {
-        return serde_json::to_vec(request)
-            .map(Bytes::from)
-            .map_err(encode_error);
-    }
-    if options.body.is_empty() && request.stream.is_none() {
-        // The common case: `"stream":true` as the first member, written
-        // before the request instead of copying the whole request to set the
-        // field: `{"stream":true` + `{"model":…}`, then the request's `{`
-        // becomes the comma.
-        let mut json = Vec::with_capacity(256);
-        json.extend_from_slice(STREAM_MEMBER);
-        serde_json::to_writer(&mut json, request).map_err(encode_error)?;
-        if let Some(json) = join_stream_member(json) {
-            return Ok(Bytes::from(json));
-        }
-        // Not an object (a request always is): set the field below.
-    }
-    // Per-request fields replace the request's own of the same name (a
-    // field set twice is invalid JSON to some servers, and which one wins
-    // differs between them), so they are merged into the serialized object.
-    let mut body = match serde_json::to_value(request).map_err(encode_error)? {
-        Value::Object(body) => body,
-        _ => Map::new(),
-    };
-    for (key, value) in &options.body {
-        body.insert(key.clone(), value.clone());
-    }
-    if stream {
-        body.insert("stream".to_owned(), Value::Bool(true));
-    }
-    serde_json::to_vec(&body)
-        .map(Bytes::from)
-        .map_err(encode_error)
-}
-
-/// The first member of a streamed request's body, with the object's `{`.
-const STREAM_MEMBER: &[u8] = b"{\"stream\":true";
-
-/// [`STREAM_MEMBER`] followed by a serialized object, made one object with
-/// the stream member first: the object's `{` becomes the comma (or goes, for
-/// `{}`). `None` when no object follows.
-fn join_stream_member(mut json: Vec<u8>) -> Option<Vec<u8>> {
-    let at = STREAM_MEMBER.len();
-    match json.get(at..at + 2) {
-        Some(b"{}") => {
-            json.truncate(at);
-            json.push(b'}');
-            Some(json)
-        }
-        Some([b'{', _]) => {
-            *json.get_mut(at)? = b',';
-            Some(json)
-        }
-        _ => None,
-    }
-}
-
-/// The response head's deadline for an attempt starting now: the response
-/// timeout's or the total's, whichever comes first (with which it is and its
-/// limit); `None` when neither is set.
-fn head_deadline(settings: &CallSettings) -> Option<(TokioInstant, Deadline, Duration)> {
-    let response = settings.response_timeout.map(|limit| {
-        let at = head_timer::deadline(TokioInstant::now(), limit);
-        (at, Deadline::ResponseHead, limit)
-    });
-    let total = settings
-        .total
-        .map(|(at, limit)| (at, Deadline::Total, limit));
-    match (response, total) {
-        (Some(response), Some(total)) => Some(if total.0 < response.0 {
-            total
-        } else {
-            response
-        }),
-        (response, total) => response.or(total),
-    }
-}
-
-/// The error for a response head that did not arrive by `deadline`.
-fn head_timeout(deadline: Deadline, limit: Duration) -> Error {
-    match deadline {
-        Deadline::Total => total_timeout(limit),
-        _ => Error::timeout(deadline, format!("no response within {limit:?}")),
-    }
-}
-
-/// The error for a call past its total timeout.
-fn total_timeout(limit: Duration) -> Error {
-    Error::timeout(
-        Deadline::Total,
-        format!("the call took longer than {limit:?} (total timeout)"),
-    )
-}
-
-/// Waits `wait` before a retry, unless the call's total deadline comes
-/// first: then there is no point in waiting, and the call fails now.
-async fn wait_to_retry(wait: Duration, settings: &CallSettings) -> Result<()> {
-    if let Some((at, limit)) = settings.total {
-        if head_timer::deadline(TokioInstant::now(), wait) >= at {
-            return Err(total_timeout(limit));
-        }
-    }
-    tokio::time::sleep(wait).await;
-    Ok(())
-}
-
-fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
-    if crate::error::timed_out(&error) {
-        Error::timeout(Deadline::Connect, "timed out connecting").with_source(error)
-    } else if error.is_connect() {
-        Error::new(ErrorKind::Connect, "cannot connect").with_source(error)
-    } else {
-        Error::new(ErrorKind::Transport, "the request failed before a response").with_source(error)
-    }
-}
-
-/// The chat-completions URL: the base URL's path, the endpoint (Azure's
-/// deployment path for `model`), then the query — the base URL's own, Azure's
-/// `api-version`, the client's default parameters, the call's `query`.
-fn chat_url(config: &Config, model: &str, query: &[(String, String)]) -> String {
-    let (base, base_query) = config
-        .base_url
-        .split_once('?')
-        .unwrap_or((&config.base_url, ""));
-    let mut url = match &config.azure {
-        Some(azure) => format!(
-            "{base}/openai/deployments/{}/chat/completions",
-            percent_encode_segment(&azure.deployment(model))
-        ),
-        None => format!("{base}/chat/completions"),
-    };
-    let mut all = base_query.to_owned();
-    let mut add = |key: &str, value: &str| {
-        if !all.is_empty() {
-            all.push('&');
-        }
-        all.push_str(&percent_encode_segment(key));
-        all.push('=');
-        all.push_str(&percent_encode_segment(value));
-    };
-    if let Some(azure) = &config.azure {
-        add("api-version", &azure.api_version);
-    }
-    for (key, value) in config.default_query.iter().chain(query) {
-        add(key, value);
-    }
-    if !all.is_empty() {
-        url.push('?');
-        url.push_str(&all);
-    }
-    url
-}
-
-/// Percent-encodes a URL path segment or query value (RFC 3986 unreserved
-/// characters pass).
-fn percent_encode_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 impl Client {
@@ -850,6 +471,12 @@ impl Client {
         &self.inner.config.base_url
     }
 }
+
+mod request;
+mod send;
+
+use request::{base_headers, chat_url};
+use send::{total_timeout, wait_to_retry};
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,12 @@
 //! Unit tests of request building: URLs, headers, the body, the key.
 
-use super::*;
+use std::time::Duration;
+
 use chatstream_types::ChatCompletionMessage;
+
+use super::request::{STREAM_MEMBER, encode_body, join_stream_member, percent_encode_segment};
+use super::*;
+use crate::head_timer;
 
 const KEY: &str = "sk-test-SECRET-0123456789";
 
