@@ -15,11 +15,14 @@
 //! - [`mock_process`] and [`process`]: starting `mock-server` from a tool,
 //!   and reading a process's memory — for the `load` binary (the load
 //!   benchmark's client) and the benchmarks' client group;
+//! - [`load_results`] and [`load_targets`]: a load run's results read back
+//!   (by `load --compare` and the benchmark report), and its memory targets;
 //! - [`tls`]: the throwaway CA and server certificate of the TLS servers
 //!   (the mock's, and `mock-server --tls`).
 
 pub mod compat;
 pub mod corpus;
+pub mod load_results;
 pub mod load_targets;
 pub mod mock;
 pub mod mock_process;

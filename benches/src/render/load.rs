@@ -10,8 +10,10 @@
 //! runs are recorded. A file without the facts still renders, without them.
 //!
 //! The files are read like the results file: by hand through
-//! `serde_json::Value`, each missing figure reported with its path. Either
-//! file may be missing; with neither, the report has no such section.
+//! `serde_json::Value`, each missing figure reported with its path (a run
+//! through `chatstream-testkit`'s `LoadRun`, the reader `load --compare`
+//! uses too). Either file may be missing; with neither, the report has no
+//! such section.
 //!
 //! The memory target is not read from the file but computed from each run's
 //! protocol (its `http2` field): the target depends on the protocol alone,
@@ -21,9 +23,11 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+pub use chatstream_testkit::load_results::LoadRun as Run;
+
 use super::format;
 use super::markdown::table;
-use super::model::{Machine, commit_text, required, text_or_unknown};
+use super::model::{Machine, commit_text, text_or_unknown};
 use super::targets;
 
 /// The recorded plain runs, relative to the workspace root.
@@ -64,47 +68,6 @@ pub struct Facts {
     pub machine: Machine,
 }
 
-/// One run of the load benchmark: the figures the report shows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Run {
-    /// Whether the run asked for HTTP/2.
-    pub http2: bool,
-    /// Whether the run asked for TLS.
-    pub tls: bool,
-    /// Streams opened.
-    pub streams: u64,
-    /// Chunks each stream should deliver.
-    pub chunks_per_stream: u64,
-    /// The server's limit of streams on one HTTP/2 connection.
-    pub max_concurrent_streams: Option<u64>,
-    /// Connections the server accepted.
-    pub connections: u64,
-    /// Chunks the client delivered, all streams together.
-    pub chunks_delivered: u64,
-    /// Chunks expected and not delivered.
-    pub chunks_lost: u64,
-    /// Streams that failed or ended any other way than with `[DONE]`.
-    pub streams_failed: u64,
-    /// From the first stream opened to every stream open and idle.
-    pub open_seconds: f64,
-    /// From the first stream's first chunk to the last stream's (`None`: no
-    /// chunk arrived).
-    pub first_chunk_spread_seconds: Option<f64>,
-    /// Resident memory when every stream was open and idle.
-    pub rss_idle_bytes: u64,
-    /// Resident memory per idle open stream, above the memory before the
-    /// first stream opened.
-    pub rss_per_idle_stream_bytes: f64,
-    /// Peak resident memory (`VmHWM`).
-    pub peak_rss_bytes: u64,
-    /// From the first stream opened to the last one ended.
-    pub wall_seconds: f64,
-    /// What failed the run (empty: it passed).
-    pub failures: Vec<String>,
-    /// What qualifies its figures.
-    pub warnings: Vec<String>,
-}
-
 impl Load {
     /// The files [`PLAIN`] and [`TLS`] under `root`, each if present.
     pub fn read(root: &Path) -> Result<Self, String> {
@@ -123,6 +86,18 @@ impl Load {
     }
 }
 
+/// The run under `key` of a recorded file's top object. Recorded runs start
+/// their own server, so each says which protocol it asked for.
+fn run(top: &Map<String, Value>, key: &str) -> Result<Run, String> {
+    let run = Run::from_value(top.get(key).unwrap_or(&Value::Null), key)?;
+    if run.asked.is_none() {
+        return Err(format!(
+            "{key}.http2, {key}.tls: missing or not true or false"
+        ));
+    }
+    Ok(run)
+}
+
 impl Recorded {
     /// Parses a recorded file's text.
     pub fn parse(json: &str) -> Result<Self, String> {
@@ -137,88 +112,17 @@ impl Recorded {
             machine: Machine::parse(top),
         });
         Ok(Self {
-            http1: Run::parse(top, "http1.1")?,
-            http2: Run::parse(top, "http2")?,
+            http1: run(top, "http1.1")?,
+            http2: run(top, "http2")?,
             facts,
         })
     }
 }
 
-impl Run {
-    /// The run under `key` of the file's top object.
-    fn parse(top: &Map<String, Value>, key: &str) -> Result<Self, String> {
-        let run = top
-            .get(key)
-            .and_then(Value::as_object)
-            .ok_or_else(|| format!("{key}: missing or not an object"))?;
-        let at = key;
-        let count = |key: &str| required(run, at, key, "a count", Value::as_u64);
-        let number = |key: &str| required(run, at, key, "a number", Value::as_f64);
-        let flag = |key: &str| required(run, at, key, "true or false", Value::as_bool);
-        let server = required(run, at, "server", "an object", Value::as_object)?;
-        Ok(Self {
-            http2: flag("http2")?,
-            tls: flag("tls")?,
-            streams: count("streams")?,
-            chunks_per_stream: count("chunks_per_stream")?,
-            max_concurrent_streams: run.get("max_concurrent_streams").and_then(Value::as_u64),
-            connections: required(
-                server,
-                &format!("{at}.server"),
-                "connections",
-                "a count",
-                Value::as_u64,
-            )?,
-            chunks_delivered: count("chunks_delivered")?,
-            chunks_lost: count("chunks_lost")?,
-            streams_failed: count("streams_failed")?,
-            open_seconds: number("open_seconds")?,
-            first_chunk_spread_seconds: run
-                .get("first_chunk_spread_seconds")
-                .and_then(Value::as_f64),
-            rss_idle_bytes: count("rss_idle_bytes")?,
-            rss_per_idle_stream_bytes: number("rss_per_idle_stream_bytes")?,
-            peak_rss_bytes: count("peak_rss_bytes")?,
-            wall_seconds: number("wall_seconds")?,
-            failures: texts(run, "failures"),
-            warnings: texts(run, "warnings"),
-        })
-    }
-
-    /// `HTTP/1.1`, `HTTP/2`, `HTTP/1.1 over TLS` or `HTTP/2 over TLS`.
-    pub fn label(&self) -> String {
-        let version = if self.http2 { "HTTP/2" } else { "HTTP/1.1" };
-        if self.tls {
-            format!("{version} over TLS")
-        } else {
-            version.to_owned()
-        }
-    }
-
-    /// The memory target of one idle open stream over this run's protocol.
-    pub fn target_bytes_per_stream(&self) -> u64 {
-        chatstream_testkit::load_targets::bytes_per_stream(self.http2)
-    }
-
-    /// Whether the memory per idle open stream meets its target.
-    pub fn target_met(&self) -> bool {
-        targets::Goal::AtMost(self.target_bytes_per_stream() as f64)
-            .met_by(self.rss_per_idle_stream_bytes)
-    }
-}
-
-/// The strings of the list `key` of `object` (none when it is missing).
-fn texts(object: &Map<String, Value>, key: &str) -> Vec<String> {
-    object
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+/// Whether a run's memory per idle open stream meets its target.
+fn target_met(run: &Run) -> bool {
+    targets::Goal::AtMost(run.target_bytes_per_stream() as f64)
+        .met_by(run.rss_per_idle_stream_bytes)
 }
 
 /// The link to the section, for the index line of the report.
@@ -315,7 +219,7 @@ fn per_stream(run: &Run) -> String {
         "**{:.1}** (≤ {}: {})",
         run.rss_per_idle_stream_bytes / 1024.0,
         run.target_bytes_per_stream() / 1024,
-        targets::verdict(run.target_met())
+        targets::verdict(target_met(run))
     )
 }
 
@@ -362,7 +266,7 @@ fn facts(load: &Load) -> String {
         out.push_str(&format!(
             "{}: recorded {} (UTC), commit `{}`; {}, {} logical cores, memory {}, kernel {}, \
              {}.\n\n",
-            if recorded.http1.tls {
+            if recorded.http1.asked.is_some_and(|asked| asked.tls) {
                 "Over TLS"
             } else {
                 "Plain"
@@ -387,10 +291,11 @@ mod tests {
     /// idle open stream.
     fn run(http2: bool, per_stream: f64) -> Value {
         serde_json::json!({
+            "protocol": if http2 { "HTTP/2" } else { "HTTP/1.1" },
             "http2": http2, "tls": false, "streams": 10, "chunks_per_stream": 5,
             "max_concurrent_streams": if http2 { Some(4) } else { None },
             "server": {"connections": if http2 { 3 } else { 10 }},
-            "chunks_delivered": 50, "chunks_lost": 0, "streams_failed": 0,
+            "chunks_expected": 50, "chunks_delivered": 50, "chunks_lost": 0, "streams_failed": 0,
             "open_seconds": 0.25, "first_chunk_spread_seconds": 0.125,
             "rss_idle_bytes": 10_485_760, "rss_per_idle_stream_bytes": per_stream,
             "peak_rss_bytes": 11_534_336, "wall_seconds": 1.5,

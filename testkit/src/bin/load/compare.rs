@@ -5,42 +5,46 @@
 //! HTTP/2, each in a process of its own (resident memory and its peak are
 //! per process: two runs in one would mix their figures), then calls this to
 //! put the two results files (`--json` of each run) next to each other. A
-//! run that did not get far enough to write its file shows as a column of
-//! dashes; its failure is in what it printed.
+//! run that did not get far enough to write its file, or whose file lacks a
+//! figure (named on standard error), shows as a column of dashes; its
+//! failure is in what it printed. The files are read by `chatstream-testkit`'s
+//! `LoadRun`, as the benchmark report reads them.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chatstream_testkit::load_results::LoadRun;
 use serde_json::Value;
 
-/// One row of the table: its name and how a run's results give its value.
-type Row = (&'static str, fn(&Value) -> Option<String>);
+/// One row of the table: its name and how a run gives its cell.
+type Row = (&'static str, fn(&LoadRun) -> String);
 
 /// The rows, in order.
 const ROWS: &[Row] = &[
-    ("protocol (server's count)", |r| text(r, "/protocol")),
-    ("verdict", verdict),
-    ("streams", |r| count(r, "/streams")),
+    ("protocol (server's count)", |r| r.protocol.clone()),
+    ("verdict", |r| match r.failures.len() {
+        0 => "passed".to_owned(),
+        n => format!("FAILED ({n})"),
+    }),
+    ("streams", |r| r.streams.to_string()),
     ("chunks delivered", |r| {
-        let delivered = r.pointer("/chunks_delivered")?.as_u64()?;
-        let expected = r.pointer("/chunks_expected")?.as_u64()?;
-        Some(format!("{delivered} of {expected}"))
+        format!("{} of {}", r.chunks_delivered, r.chunks_expected)
     }),
-    ("chunks lost", |r| count(r, "/chunks_lost")),
-    ("streams failed", |r| count(r, "/streams_failed")),
-    ("connections (server)", |r| count(r, "/server/connections")),
-    ("time to open all", |r| seconds(r, "/open_seconds")),
+    ("chunks lost", |r| r.chunks_lost.to_string()),
+    ("streams failed", |r| r.streams_failed.to_string()),
+    ("connections (server)", |r| r.connections.to_string()),
+    ("time to open all", |r| seconds(r.open_seconds)),
     ("first-chunk spread", |r| {
-        seconds(r, "/first_chunk_spread_seconds").or(Some("none".to_owned()))
+        r.first_chunk_spread_seconds
+            .map_or("none".to_owned(), seconds)
     }),
-    ("RSS all open, idle", |r| mib(r, "/rss_idle_bytes")),
+    ("RSS all open, idle", |r| mib(r.rss_idle_bytes)),
     ("RSS per idle open stream", |r| {
-        let bytes = r.pointer("/rss_per_idle_stream_bytes")?.as_f64()?;
-        Some(format!("{:.1} KiB", bytes / 1024.0))
+        format!("{:.1} KiB", r.rss_per_idle_stream_bytes / 1024.0)
     }),
-    ("peak RSS (VmHWM)", |r| mib(r, "/peak_rss_bytes")),
-    ("wall time", |r| seconds(r, "/wall_seconds")),
+    ("peak RSS (VmHWM)", |r| mib(r.peak_rss_bytes)),
+    ("wall time", |r| seconds(r.wall_seconds)),
 ];
 
 /// Prints `runs` (label, results file) side by side and writes them, keyed
@@ -54,9 +58,18 @@ pub(crate) fn run(runs: &[(String, PathBuf)], json: Option<&Path>) -> ExitCode {
         eprintln!("load: --compare: none of the results files could be read");
         return ExitCode::from(2);
     }
-    print!("{}", table(&results));
-    for (label, run) in &results {
-        for failure in run.iter().flat_map(failures) {
+    let typed: Vec<(String, Option<LoadRun>)> = results
+        .iter()
+        .map(|(label, run)| {
+            (
+                label.clone(),
+                run.as_ref().and_then(|run| typed(run, label)),
+            )
+        })
+        .collect();
+    print!("{}", table(&typed));
+    for (label, run) in &typed {
+        for failure in run.iter().flat_map(|run| &run.failures) {
             println!("  {label}: FAILED: {failure}");
         }
     }
@@ -85,14 +98,23 @@ fn read(path: &Path) -> Option<Value> {
         .ok()
 }
 
-/// The side-by-side table: a column per run.
-fn table(results: &[(String, Option<Value>)]) -> String {
+/// A results file's run, or `None` (said on standard error) when a figure
+/// is missing.
+fn typed(run: &Value, label: &str) -> Option<LoadRun> {
+    LoadRun::from_value(run, label)
+        .map_err(|e| eprintln!("load: --compare: {e}"))
+        .ok()
+}
+
+/// The side-by-side table: a column per run (dashes for a run that could
+/// not be read).
+fn table(results: &[(String, Option<LoadRun>)]) -> String {
     let cells: Vec<Vec<String>> = ROWS
         .iter()
-        .map(|(_, value)| {
+        .map(|(_, cell)| {
             results
                 .iter()
-                .map(|(_, run)| run.as_ref().and_then(value).unwrap_or("—".to_owned()))
+                .map(|(_, run)| run.as_ref().map_or("—".to_owned(), cell))
                 .collect()
         })
         .collect();
@@ -120,43 +142,12 @@ fn table(results: &[(String, Option<Value>)]) -> String {
     table
 }
 
-/// The failures a run listed.
-fn failures(run: &Value) -> Vec<String> {
-    run.pointer("/failures")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+fn seconds(seconds: f64) -> String {
+    format!("{seconds:.2} s")
 }
 
-fn verdict(run: &Value) -> Option<String> {
-    let failures = run.pointer("/failures")?.as_array()?.len();
-    Some(match failures {
-        0 => "passed".to_owned(),
-        n => format!("FAILED ({n})"),
-    })
-}
-
-fn text(run: &Value, pointer: &str) -> Option<String> {
-    run.pointer(pointer)?.as_str().map(str::to_owned)
-}
-
-fn count(run: &Value, pointer: &str) -> Option<String> {
-    run.pointer(pointer)?.as_u64().map(|n| n.to_string())
-}
-
-fn seconds(run: &Value, pointer: &str) -> Option<String> {
-    run.pointer(pointer)?.as_f64().map(|s| format!("{s:.2} s"))
-}
-
-fn mib(run: &Value, pointer: &str) -> Option<String> {
-    run.pointer(pointer)?
-        .as_u64()
-        .map(|bytes| format!("{:.1} MiB", bytes as f64 / 1048576.0))
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1048576.0)
 }
 
 #[cfg(test)]
@@ -166,7 +157,8 @@ mod tests {
     #[test]
     fn runs_are_put_side_by_side() {
         let http1 = serde_json::json!({
-            "protocol": "HTTP/1.1", "failures": [], "streams": 300,
+            "protocol": "HTTP/1.1", "http2": false, "tls": false,
+            "chunks_per_stream": 20, "failures": [], "streams": 300,
             "chunks_delivered": 6000, "chunks_expected": 6000, "chunks_lost": 0,
             "streams_failed": 0, "server": {"connections": 300},
             "open_seconds": 0.5, "first_chunk_spread_seconds": 0.12,
@@ -176,9 +168,12 @@ mod tests {
         let mut http2 = http1.clone();
         http2["protocol"] = "HTTP/2".into();
         http2["failures"] = serde_json::json!(["the first chunks…"]);
+        let mut incomplete = http1.clone();
+        incomplete["wall_seconds"] = serde_json::Value::Null;
+        assert_eq!(typed(&incomplete, "old"), None);
         let table = table(&[
-            ("http1.1".to_owned(), Some(http1)),
-            ("http2".to_owned(), Some(http2)),
+            ("http1.1".to_owned(), typed(&http1, "http1.1")),
+            ("http2".to_owned(), typed(&http2, "http2")),
             ("gone".to_owned(), None),
         ]);
         let lines: Vec<&str> = table.lines().collect();
