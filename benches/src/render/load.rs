@@ -23,7 +23,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub use chatstream_testkit::load_results::LoadRun as Run;
+pub use chatstream_testkit::load_results::LoadRun;
 
 use super::format;
 use super::markdown::table;
@@ -47,9 +47,9 @@ pub struct Load {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recorded {
     /// The HTTP/1.1 run.
-    pub http1: Run,
+    pub http1: LoadRun,
     /// The HTTP/2 run.
-    pub http2: Run,
+    pub http2: LoadRun,
     /// When, from which commit and on what the runs were recorded (`None`
     /// when the file does not say).
     pub facts: Option<Facts>,
@@ -88,8 +88,8 @@ impl Load {
 
 /// The run under `key` of a recorded file's top object. Recorded runs start
 /// their own server, so each says which protocol it asked for.
-fn run(top: &Map<String, Value>, key: &str) -> Result<Run, String> {
-    let run = Run::from_value(top.get(key).unwrap_or(&Value::Null), key)?;
+fn run(top: &Map<String, Value>, key: &str) -> Result<LoadRun, String> {
+    let run = LoadRun::from_value(top.get(key).unwrap_or(&Value::Null), key)?;
     if run.asked.is_none() {
         return Err(format!(
             "{key}.http2, {key}.tls: missing or not true or false"
@@ -120,7 +120,7 @@ impl Recorded {
 }
 
 /// Whether a run's memory per idle open stream meets its target.
-fn target_met(run: &Run) -> bool {
+fn target_met(run: &LoadRun) -> bool {
     targets::Goal::AtMost(run.target_bytes_per_stream() as f64)
         .met_by(run.rss_per_idle_stream_bytes)
 }
@@ -133,7 +133,7 @@ pub fn section(load: &Load) -> String {
     let Some(first) = load.recorded.first() else {
         return String::new();
     };
-    let runs: Vec<&Run> = load
+    let runs: Vec<&LoadRun> = load
         .recorded
         .iter()
         .flat_map(|r| [&r.http1, &r.http2])
@@ -177,7 +177,7 @@ fn prose(first: &Recorded) -> String {
 }
 
 /// A row of the table: its title and how a run gives its cell.
-type Line = (&'static str, fn(&Run) -> String);
+type Line = (&'static str, fn(&LoadRun) -> String);
 
 /// The rows, in order.
 const LINES: &[Line] = &[
@@ -214,7 +214,7 @@ const LINES: &[Line] = &[
 ];
 
 /// `**6.9** (≤ 8: met)`: the figure, its target and the verdict.
-fn per_stream(run: &Run) -> String {
+fn per_stream(run: &LoadRun) -> String {
     format!(
         "**{:.1}** (≤ {}: {})",
         run.rss_per_idle_stream_bytes / 1024.0,
@@ -223,7 +223,7 @@ fn per_stream(run: &Run) -> String {
     )
 }
 
-fn runs_table(runs: &[&Run]) -> String {
+fn runs_table(runs: &[&LoadRun]) -> String {
     let mut head = vec![(String::new(), false)];
     head.extend(runs.iter().map(|r| (r.label(), true)));
     let rows: Vec<Vec<String>> = LINES
@@ -238,7 +238,7 @@ fn runs_table(runs: &[&Run]) -> String {
 }
 
 /// What failed a run and what qualifies its figures, one line each.
-fn notes(runs: &[&Run]) -> String {
+fn notes(runs: &[&LoadRun]) -> String {
     let mut notes = String::new();
     for run in runs {
         for failure in &run.failures {

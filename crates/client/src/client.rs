@@ -1,5 +1,8 @@
 //! [`Client`]: sends chat-completion requests.
 
+mod request;
+mod send;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,6 +27,8 @@ use crate::settings::CallSettings;
 use crate::stream::ChatCompletionStream;
 use crate::timing::StreamTiming;
 use crate::trace::CallTrace;
+use request::{base_headers, chat_url};
+use send::{total_timeout, wait_to_retry};
 
 /// A client for the chat-completions API of OpenAI or any compatible server.
 ///
@@ -471,12 +476,6 @@ impl Client {
         &self.inner.config.base_url
     }
 }
-
-mod request;
-mod send;
-
-use request::{base_headers, chat_url};
-use send::{total_timeout, wait_to_retry};
 
 #[cfg(test)]
 mod tests;

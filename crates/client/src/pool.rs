@@ -192,6 +192,9 @@ impl Pool {
 
     /// The slot for the next request, and its count when counted.
     async fn route(&self) -> (usize, Option<InFlight>) {
+        // `request` sent straight to the first slot when the book already
+        // knew the origin speaks HTTP/1.1; this covers a book that learnt it
+        // since.
         if self.book.is_http1() {
             return (0, None);
         }
@@ -224,12 +227,13 @@ impl Pool {
 /// Every request to an origin known to speak HTTP/1.1 (always, for plain
 /// `http://`) needs no routing: as an `async fn` the pool would still wrap
 /// hyper-util's future in a state machine of its own, polled at every
-/// wake-up of the request (about 150 instructions per request on the way to
-/// the first chunk, callgrind), and carried in every call's future. `Http1`
+/// wake-up of the request on the way to the first chunk, and carried in
+/// every call's future. `Http1`
 /// is hyper-util's future with the body wrapped when it resolves. Routing
 /// among HTTP/2 connections, which may wait for a connection being made, is
 /// boxed: one allocation per HTTP/2 request, small beside what HTTP/2 does
 /// per request.
+#[must_use = "futures do nothing unless polled"]
 pub(crate) enum Sending<'a> {
     /// Handed straight to hyper-util (HTTP/1.1: streams are not counted).
     Http1(ResponseFuture),

@@ -126,25 +126,22 @@ impl ChatCompletionStream {
         // first read (on Tokio's clock, as `on_bytes`, so that a paused clock
         // in tests applies).
         let head_at = tokio::time::Instant::now();
-        let html = match media_kind(&parts.headers) {
-            MediaKind::Other => {
-                let reader = Self::reader(config, parsers, timing, head_at);
-                return Ok(Self::assemble(
-                    parts,
-                    Some(body),
-                    reader,
-                    limits,
-                    timer,
-                    head_at,
-                ));
-            }
-            MediaKind::Json => false,
-            MediaKind::Html => true,
-        };
+        let kind = media_kind(&parts.headers);
+        if kind == MediaKind::Other {
+            let reader = Self::reader(config, parsers, timing, head_at);
+            return Ok(Self::assemble(
+                parts,
+                Some(body),
+                reader,
+                limits,
+                timer,
+                head_at,
+            ));
+        }
         Err(Box::new(NotAStream {
             parts,
             body,
-            html,
+            kind,
             limits,
             timing,
             timer,

@@ -28,6 +28,9 @@ impl Client {
         })
     }
 
+    /// The request of one attempt: `uri`, the client's fixed headers, the
+    /// proxy's credentials for a plain-HTTP origin, the call's headers (last,
+    /// so they override), and `body`.
     pub(super) fn http_request(
         &self,
         uri: &http::Uri,
@@ -59,8 +62,9 @@ impl Client {
 }
 
 /// The headers every request carries: content type, user agent, the key
-/// (unless a credential provider gives one per attempt), organization, project, the configured default headers (after those, so
-/// they can override them), and `Accept` for a stream (a request for a whole
+/// (unless a credential provider gives one per attempt), organization,
+/// project, the configured default headers (after those, so they can
+/// override them), and `Accept` for a stream (a request for a whole
 /// completion replaces it).
 pub(super) fn base_headers(config: &Config) -> HeaderMap {
     let mut headers = HeaderMap::new();

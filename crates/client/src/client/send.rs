@@ -12,6 +12,7 @@ use chatstream_types::{ChatCompletionRequest, check_chat_model, validate_reasoni
 use http::Response;
 use tokio::time::Instant as TokioInstant;
 
+use crate::builder::Config;
 use crate::credential::Credential;
 use crate::deadline::Deadline;
 use crate::error::{Error, ErrorKind, Result};
@@ -40,12 +41,7 @@ impl Client {
         stream: bool,
     ) -> Result<(Response<PooledBody>, u32, Option<head_timer::Timer>)> {
         let config = &self.inner.config;
-        if config.validate {
-            check_chat_model(&request.model).map_err(Error::validation)?;
-            if config.validate_reasoning {
-                validate_reasoning_request(request).map_err(Error::validation)?;
-            }
-        }
+        validate(config, request)?;
         let body = encode_body(request, options, stream)?;
         let uri = self.url(&request.model, &options.query)?;
         let mut attempt = 0u32;
@@ -61,14 +57,7 @@ impl Client {
             let sent = self.send_attempt(&uri, options, body.clone(), stream, credential);
             let outcome = match head {
                 Some((at, deadline, limit)) => {
-                    let timer = match &mut timer {
-                        Some(timer) => {
-                            timer.as_mut().reset(at);
-                            timer
-                        }
-                        None => timer.insert(head_timer::start_at(at)),
-                    };
-                    match head_timer::within(sent, timer).await {
+                    match head_timer::within(sent, timer_at(&mut timer, at)).await {
                         Some(outcome) => outcome.map_err(classify_send_error),
                         None => Err(head_timeout(deadline, limit)),
                     }
@@ -95,8 +84,9 @@ impl Client {
                     }
                     // Boxed: reading an error body is the rare path, and
                     // its state would otherwise enlarge every call's future.
-                    let error = Box::pin(status_error(config, response.map(ResponseBody::Hyper)));
-                    return Err(error.await);
+                    let read_error =
+                        Box::pin(status_error(config, response.map(ResponseBody::Hyper)));
+                    return Err(read_error.await);
                 }
                 Err(error)
                     if retries_left
@@ -131,6 +121,30 @@ impl Client {
                 .insert(credential.name, credential.value);
         }
         self.inner.http.request(http_request)
+    }
+}
+
+/// The request's checks, when the client makes them: a chat model, and
+/// (opt-in) the reasoning models' parameters.
+fn validate(config: &Config, request: &ChatCompletionRequest) -> Result<()> {
+    if config.validate {
+        check_chat_model(&request.model).map_err(Error::validation)?;
+        if config.validate_reasoning {
+            validate_reasoning_request(request).map_err(Error::validation)?;
+        }
+    }
+    Ok(())
+}
+
+/// The call's response-head timer set to `at`: the one made for an earlier
+/// attempt, or a new one (one timer per call; see `head_timer`).
+fn timer_at(timer: &mut Option<head_timer::Timer>, at: TokioInstant) -> &mut head_timer::Timer {
+    match timer {
+        Some(timer) => {
+            timer.as_mut().reset(at);
+            timer
+        }
+        None => timer.insert(head_timer::start_at(at)),
     }
 }
 
@@ -183,6 +197,8 @@ pub(super) async fn wait_to_retry(wait: Duration, settings: &CallSettings) -> Re
     Ok(())
 }
 
+/// The error for a request that failed before a response: a connect
+/// timeout, a failed connect, or a transport failure after connecting.
 fn classify_send_error(error: hyper_util::client::legacy::Error) -> Error {
     if crate::error::timed_out(&error) {
         Error::timeout(Deadline::Connect, "timed out connecting").with_source(error)

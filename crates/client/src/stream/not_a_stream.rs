@@ -19,19 +19,25 @@ use crate::response_body::ResponseBody;
 use crate::snippet::body_snippet;
 use crate::timing::StreamTiming;
 
-use super::{ChatCompletionStream, StreamLimits};
+use super::{ChatCompletionStream, MediaKind, StreamLimits};
 
 /// A successful response whose body is not an event stream: a whole JSON
 /// object (a completion or an error object) or an HTML page (a proxy's or
 /// gateway's error page). See [`ChatCompletionStream::start`].
 pub(crate) struct NotAStream {
+    /// The response head.
     pub(super) parts: http::response::Parts,
+    /// The body, unread.
     pub(super) body: ResponseBody,
-    /// An HTML page (else JSON).
-    pub(super) html: bool,
+    /// What the body is: [`MediaKind::Json`] or [`MediaKind::Html`].
+    pub(super) kind: MediaKind,
+    /// The stream's deadlines, for a JSON body that becomes a stream.
     pub(super) limits: StreamLimits,
+    /// When things happened so far.
     pub(super) timing: StreamTiming,
+    /// The response-head timer, handed to the stream's deadlines.
     pub(super) timer: Option<head_timer::Timer>,
+    /// When the response head arrived.
     pub(super) head_at: tokio::time::Instant,
 }
 
@@ -39,16 +45,18 @@ impl fmt::Debug for NotAStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NotAStream")
             .field("status", &self.parts.status)
-            .field("html", &self.html)
+            .field("kind", &self.kind)
             .finish_non_exhaustive()
     }
 }
 
 impl NotAStream {
-    /// Reads the body whole: a JSON body becomes a stream that yields what
-    /// it holds (a completion's chunk, or the error object's error); an HTML
-    /// page becomes an [`ErrorKind::Http`] error with as much of the page as
-    /// fits the error-body cap.
+    /// Reads the body whole. A JSON error object fails the call with its
+    /// [`ErrorKind::Api`] error (status and headers attached); a whole
+    /// completion (a server that ignored `"stream": true`) becomes a stream
+    /// of one chunk, then [`EndState::NotStreamed`](crate::EndState::NotStreamed).
+    /// An HTML page fails the call with an [`ErrorKind::Http`] error holding
+    /// as much of the page as fits the error-body cap.
     pub(crate) async fn read(
         self: Box<Self>,
         config: &Config,
@@ -57,13 +65,13 @@ impl NotAStream {
         let NotAStream {
             parts,
             body,
-            html,
+            kind,
             limits,
             timing,
             timer,
             head_at,
         } = *self;
-        if html {
+        if kind == MediaKind::Html {
             let body = read_capped(body, config.max_error_body, config.response_timeout)
                 .await
                 .unwrap_or_default();

@@ -67,6 +67,10 @@ pub(crate) fn run(runs: &[(String, PathBuf)], json: Option<&Path>) -> ExitCode {
             )
         })
         .collect();
+    if typed.iter().all(|(_, run)| run.is_none()) {
+        eprintln!("load: --compare: none of the results files holds every figure");
+        return ExitCode::from(2);
+    }
     print!("{}", table(&typed));
     for (label, run) in &typed {
         for failure in run.iter().flat_map(|run| &run.failures) {
