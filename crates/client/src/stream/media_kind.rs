@@ -18,18 +18,17 @@ pub(super) enum MediaKind {
 /// allocating (media types are case-insensitive).
 ///
 /// Read as [`HeaderValue::to_str`](http::HeaderValue::to_str) reads it: a
-/// value holding a byte that is not visible ASCII (or a tab) names no media
-/// type, and the body is read as an event stream. Compared as bytes, in one
-/// pass and without a splitter: this runs on every stream's way to its first
+/// value holding a byte beyond ASCII names no media type, and the body is
+/// read as an event stream. (A header value holds only tabs, visible ASCII
+/// and bytes beyond ASCII — `HeaderValue` and hyper's parser refuse the
+/// rest — so `is_ascii` is `to_str`'s test.) Compared as bytes, without a
+/// UTF-8 check or a splitter: this runs on every stream's way to its first
 /// chunk.
 pub(super) fn media_kind(headers: &HeaderMap) -> MediaKind {
     let Some(value) = headers.get(CONTENT_TYPE).map(|v| v.as_bytes()) else {
         return MediaKind::Other;
     };
-    if !value
-        .iter()
-        .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
-    {
+    if !value.is_ascii() {
         return MediaKind::Other;
     }
     // The media type is what comes before any parameters (`; charset=…`).
