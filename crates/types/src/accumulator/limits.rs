@@ -143,6 +143,10 @@ impl Held<'_> {
 
     /// Sets `slot` to `value` if it is still empty and `value` is not (the
     /// first non-empty value wins), counted at its length.
+    ///
+    /// Inlined: it runs several times per chunk, and once the slot is set
+    /// it is one test.
+    #[inline]
     pub(super) fn first_non_empty(
         &mut self,
         slot: &mut String,
