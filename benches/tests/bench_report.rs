@@ -283,3 +283,49 @@ fn check_names_stale_and_orphan_files_and_write_fixes_them() {
     assert_eq!(stale(&root, &outputs), ["BENCHMARKS.md"]);
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn an_out_of_reach_chunked_target_is_explained_from_the_numbers() {
+    let client = |peer: f64| {
+        group(vec![
+            row("text", "chunked", "ours", 2_000_000.0, 2.0),
+            row("text", "chunked", "async-openai", peer, 11.0),
+            row("text", "chunked", "hyper", 10_000_000.0, 0.0),
+        ])
+    };
+    let types = group(vec![
+        row("text", "payloads", "ours", 3_000_000.0, 2.0),
+        row("text", "payloads", "async-openai", 1_500_000.0, 6.0),
+    ]);
+    let report = |peer: f64, with_types: bool| {
+        let groups = if with_types {
+            json!({"client": client(peer), "types": types.clone()})
+        } else {
+            json!({ "client": client(peer) })
+        };
+        let parsed = Results::parse(&results(groups)).unwrap();
+        markdown::benchmarks(&parsed, &Load::default(), &[])
+    };
+    // 10 × 500 k = 5 M chunks/s, past the parser's 3 M.
+    let text = report(500_000.0, true);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Why the chunked target is out of reach"))
+        .unwrap_or_else(|| panic!("no explanation in:\n{text}"));
+    assert!(
+        line.contains("10× async-openai is 5.00 M chunks/s"),
+        "{line}"
+    );
+    assert!(
+        line.contains("runs at 3.00 M; bare hyper, which parses nothing, 10.00 M"),
+        "{line}"
+    );
+    assert!(
+        line.contains("ours, at 2.00 M, reaches 67 % of it"),
+        "{line}"
+    );
+    // Within the parser's reach (10 × 250 k = 2.5 M), or without the parser's
+    // rate: nothing said.
+    assert!(!report(250_000.0, true).contains("out of reach"));
+    assert!(!report(500_000.0, false).contains("out of reach"));
+}
