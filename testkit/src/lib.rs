@@ -15,6 +15,8 @@
 //! - [`mock_process`] and [`process`]: starting `mock-server` from a tool,
 //!   and reading a process's memory — for the `load` binary (the load
 //!   benchmark's client) and the benchmarks' client group;
+//! - [`json`]: reading a results file by hand, each missing field named by
+//!   its path;
 //! - [`load_results`] and [`load_targets`]: a load run's results read back
 //!   (by `load --compare` and the benchmark report), and its memory targets;
 //! - [`tls`]: the throwaway CA and server certificate of the TLS servers
@@ -22,6 +24,7 @@
 
 pub mod compat;
 pub mod corpus;
+pub mod json;
 pub mod load_results;
 pub mod load_targets;
 pub mod mock;

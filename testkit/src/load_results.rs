@@ -8,8 +8,9 @@
 //! (`http2.server.connections: missing or not a count`), and the fields the
 //! readers do not use may change freely.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::json::{required, texts};
 use crate::load_targets;
 
 /// One run of the load benchmark: the figures its readers show.
@@ -142,35 +143,6 @@ impl LoadRun {
     pub fn target_bytes_per_stream(&self) -> u64 {
         load_targets::bytes_per_stream(self.http2())
     }
-}
-
-/// `object[key]` read by `read`, or the error naming `at.key` and the `kind`
-/// of value expected.
-fn required<'a, T>(
-    object: &'a Map<String, Value>,
-    at: &str,
-    key: &str,
-    kind: &str,
-    read: impl FnOnce(&'a Value) -> Option<T>,
-) -> Result<T, String> {
-    object
-        .get(key)
-        .and_then(read)
-        .ok_or_else(|| format!("{at}.{key}: missing or not {kind}"))
-}
-
-/// The strings of the list `key` of `object` (none when it is missing).
-fn texts(object: &Map<String, Value>, key: &str) -> Vec<String> {
-    object
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+pub(super) use chatstream_testkit::json::required;
 use serde_json::{Map, Value};
 
 /// The layout version this module reads.
@@ -283,21 +284,6 @@ impl Row {
     pub fn metric(&self, name: &str) -> Option<f64> {
         self.metrics.get(name).copied()
     }
-}
-
-/// The field `key` of `object` (found at `at` in the file) read by `read`,
-/// or an error naming its path and the `kind` of value expected.
-pub(super) fn required<'a, T>(
-    object: &'a Map<String, Value>,
-    at: &str,
-    key: &str,
-    kind: &str,
-    read: impl FnOnce(&'a Value) -> Option<T>,
-) -> Result<T, String> {
-    object
-        .get(key)
-        .and_then(read)
-        .ok_or_else(|| format!("{at}.{key}: missing or not {kind}"))
 }
 
 /// `commit`, with ` (modified)` when the tree was `dirty`.

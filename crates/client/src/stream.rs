@@ -334,7 +334,7 @@ impl Stream for ChatCompletionStream {
         loop {
             // The chunk is parsed straight into the item returned (see
             // `StreamReader::next_item_into`).
-            let mut item = Some(Ok(ChatCompletionChunk::default()));
+            let mut item = None;
             this.reader.next_item_into(&mut item);
             // The item is handed on where it lies (no re-wrapping: a chunk
             // is a few hundred bytes, and this is the hot path).

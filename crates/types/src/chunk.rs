@@ -79,7 +79,9 @@ pub struct ChatCompletionChunk {
 impl ChatCompletionChunk {
     /// Whether every field is at its default (`ChatCompletionChunk::default()`),
     /// told without building one (every field named, so that a new field
-    /// cannot be forgotten here).
+    /// cannot be forgotten here). Not `*self == Self::default()`: building
+    /// and dropping the default for the comparison cost about 200
+    /// instructions per chunk on the client's path (callgrind), some 4 %.
     pub(crate) fn is_default(&self) -> bool {
         let ChatCompletionChunk {
             id,

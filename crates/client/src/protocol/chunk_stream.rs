@@ -175,7 +175,7 @@ where
         loop {
             // The chunk is parsed straight into the item returned (see
             // `StreamReader::next_item_into`).
-            let mut item = Some(Ok(ChatCompletionChunk::default()));
+            let mut item = None;
             this.reader.next_item_into(&mut item);
             if let Some(found) = &item {
                 if found.is_err() {

@@ -237,16 +237,15 @@ impl StreamReader {
     /// the end of the body) — or has ended ([`is_terminated`](Self::is_terminated)).
     #[inline]
     pub fn next_item(&mut self) -> Option<Result<ChatCompletionChunk>> {
-        let mut item = Some(Ok(ChatCompletionChunk::default()));
+        let mut item = None;
         self.next_item_into(&mut item);
         item
     }
 
-    /// [`next_item`](Self::next_item), written to `item`: a chunk is parsed
-    /// straight into it (start it as `Some(Ok(ChatCompletionChunk::default()))`,
-    /// else it is made that first). A chunk is a couple of hundred bytes, and
-    /// returned through each layer it would be copied at each: a caller that
-    /// hands it on by value keeps it in one place.
+    /// [`next_item`](Self::next_item), written to `item` (whatever it held
+    /// is replaced): a chunk is parsed straight into it. A chunk is a couple
+    /// of hundred bytes, and returned through each layer it would be copied
+    /// at each: a caller that hands it on by value keeps it in one place.
     #[inline]
     pub(crate) fn next_item_into(&mut self, item: &mut Option<Result<ChatCompletionChunk>>) {
         loop {

@@ -62,17 +62,10 @@ impl NotAStream {
         config: &Config,
         parsers: &Arc<ParserPool>,
     ) -> Result<ChatCompletionStream> {
-        let NotAStream {
-            parts,
-            body,
-            kind,
-            limits,
-            timing,
-            timer,
-            head_at,
-        } = *self;
-        if kind == MediaKind::Html {
-            let body = read_capped(body, config.max_error_body, config.response_timeout)
+        let this = *self;
+        let parts = this.parts;
+        if this.kind == MediaKind::Html {
+            let body = read_capped(this.body, config.max_error_body, config.response_timeout)
                 .await
                 .unwrap_or_default();
             return Err(Error::new(
@@ -87,19 +80,24 @@ impl NotAStream {
             .with_body(body));
         }
         let limit = config.limits.max_event_size;
-        let json = read_capped(body, limit, config.response_timeout)
+        let json = read_capped(this.body, limit, config.response_timeout)
             .await
             .map_err(|e| {
                 e.with_status(parts.status)
                     .with_headers(parts.headers.clone())
             })?;
-        let mut reader = ChatCompletionStream::reader(config, parsers, timing, head_at);
+        let mut reader = ChatCompletionStream::reader(config, parsers, this.timing, this.head_at);
         reader.feed_json_body(json, tokio::time::Instant::now().into_std());
         if let Some(error) = reader.take_early_error() {
             return Err(error.with_status(parts.status).with_headers(parts.headers));
         }
         Ok(ChatCompletionStream::assemble(
-            parts, None, reader, limits, timer, head_at,
+            parts,
+            None,
+            reader,
+            this.limits,
+            this.timer,
+            this.head_at,
         ))
     }
 }
